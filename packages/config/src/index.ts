@@ -1,0 +1,120 @@
+import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox'
+import { Value } from 'typebox/value'
+
+/** Used only outside production, and announced loudly at boot (see `configWarnings`). */
+export const DEV_SESSION_SECRET = 'authpair-dev-only-session-secret-never-use-in-production'
+
+const Seconds = (defaultValue: number, description: string) =>
+  Type.Integer({ minimum: 1, default: defaultValue, description })
+
+/**
+ * Settings both services read. Each service spreads these properties into its own schema,
+ * so the schema is written once and the TypeScript type is derived from it (`Static<>`).
+ */
+export const CommonConfigProperties = {
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development'
+  }),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' }
+  ),
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
+  REDIS_SENTINELS: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
+  REDIS_SENTINEL_NAME: Type.Optional(Type.String({ minLength: 1 })),
+  REDIS_KEY_PREFIX: Type.String({ default: 'authpair:', description: 'prefix of every key this system writes' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 500, description: 'bound on one Redis command' }),
+  SESSION_SECRET: Type.String({ default: DEV_SESSION_SECRET, minLength: 32 }),
+  COOKIE_SECURE: Type.Optional(Type.Boolean()),
+  SESSION_IDLE_TTL: Seconds(1800, 'a session unused this long ends'),
+  SESSION_ABSOLUTE_TTL: Seconds(43200, 'a session ends this long after login, used or not'),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'grace period for in-flight requests' })
+} satisfies TProperties
+
+export class ConfigError extends Error {
+  constructor (readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/**
+ * Reads the properties of `schema` from environment variables: converts strings to the declared types,
+ * fills defaults, drops unknown variables, and throws one ConfigError naming every bad variable.
+ */
+export function loadConfig<T extends TObject> (schema: T, env: Env = process.env): Static<T> {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const value = Value.Clean(schema, Value.Convert(schema, Value.Default(schema, raw)))
+  const problems: string[] = []
+  for (const [key, property] of Object.entries(schema.properties) as Array<[string, TSchema]>) {
+    const found = (value as Record<string, unknown>)[key]
+    if (found === undefined && !('default' in property)) continue // optional and unset
+    if (!Value.Check(property, found)) problems.push(`${key}: ${describe(property)} (got ${shown(key, raw[key])})`)
+  }
+  const config = value as Static<T>
+  problems.push(...productionProblems(config as CommonConfig))
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+/** A one-line statement of what a variable accepts, for the boot error. */
+function describe (property: TSchema): string {
+  const schema = property as { anyOf?: Array<{ const?: unknown }>, type?: string, minLength?: number, minimum?: number, pattern?: string }
+  if (schema.anyOf) return `must be one of ${schema.anyOf.map((s) => String(s.const)).join(', ')}`
+  if (schema.type === 'integer') return `must be a whole number${schema.minimum === undefined ? '' : ` of at least ${schema.minimum}`}`
+  if (schema.type === 'boolean') return 'must be true or false'
+  if (schema.minLength !== undefined && schema.minLength > 1) return `must be at least ${schema.minLength} characters long`
+  if (schema.pattern !== undefined) return `must match ${schema.pattern}`
+  return 'is invalid'
+}
+
+/** Secrets are never echoed back, not even in a boot error. */
+function shown (key: string, value: unknown): string {
+  if (/SECRET|KEY|PASSWORD/.test(key) && key !== 'REDIS_KEY_PREFIX') return 'a value that is not shown'
+  return JSON.stringify(value)
+}
+
+export const CommonConfigSchema = Type.Object(CommonConfigProperties)
+export type CommonConfig = Static<typeof CommonConfigSchema>
+
+export function isProduction (config: Pick<CommonConfig, 'NODE_ENV'>): boolean {
+  return config.NODE_ENV === 'production'
+}
+
+/** `Secure` is on in production unless explicitly turned off, off elsewhere unless turned on. */
+export function cookieSecure (config: Pick<CommonConfig, 'NODE_ENV' | 'COOKIE_SECURE'>): boolean {
+  return config.COOKIE_SECURE ?? isProduction(config)
+}
+
+function productionProblems (config: CommonConfig): string[] {
+  const problems: string[] = []
+  if (config.SESSION_ABSOLUTE_TTL < config.SESSION_IDLE_TTL) {
+    problems.push('SESSION_ABSOLUTE_TTL must not be shorter than SESSION_IDLE_TTL')
+  }
+  if (isProduction(config) && config.SESSION_SECRET === DEV_SESSION_SECRET) {
+    problems.push('SESSION_SECRET is required in production: set it to a random string of at least 32 characters ' +
+      "(e.g. `node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"`)")
+  }
+  if (config.REDIS_SENTINELS !== undefined && config.REDIS_SENTINEL_NAME === undefined) {
+    problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS')
+  }
+  return problems
+}
+
+/** What an operator should hear about at boot: settings that are fine for a laptop and wrong anywhere else. */
+export function configWarnings (config: CommonConfig): string[] {
+  const warnings: string[] = []
+  if (config.SESSION_SECRET === DEV_SESSION_SECRET) {
+    warnings.push('SESSION_SECRET is not set: using the PUBLIC development secret. Anyone can forge session cookies. ' +
+      'Set SESSION_SECRET (32+ random characters) before exposing this service.')
+  }
+  return warnings
+}

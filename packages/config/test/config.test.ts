@@ -1,0 +1,44 @@
+import t from 'tap'
+import { Type } from 'typebox'
+import { CommonConfigProperties, ConfigError, DEV_SESSION_SECRET, configWarnings, cookieSecure, loadConfig } from '../src/index.js'
+
+const Schema = Type.Object({ ...CommonConfigProperties, PORT: Type.Integer({ default: 3001 }) })
+
+t.test('zero configuration gives working development defaults and a loud warning', async (t) => {
+  const config = loadConfig(Schema, {})
+  t.equal(config.PORT, 3001)
+  t.equal(config.HOST, '127.0.0.1')
+  t.equal(config.REDIS_URL, 'redis://127.0.0.1:6379')
+  t.equal(config.SESSION_SECRET, DEV_SESSION_SECRET)
+  t.equal(cookieSecure(config), false)
+  t.match(configWarnings(config).join('\n'), /SESSION_SECRET is not set/)
+})
+
+t.test('strings from the environment become the declared types', async (t) => {
+  const config = loadConfig(Schema, { PORT: '4000', COOKIE_SECURE: 'true', SESSION_IDLE_TTL: '60', UNRELATED: 'x' })
+  t.equal(config.PORT, 4000)
+  t.equal(config.COOKIE_SECURE, true)
+  t.equal(config.SESSION_IDLE_TTL, 60)
+  t.notOk('UNRELATED' in config)
+})
+
+t.test('every bad variable is named in one error', async (t) => {
+  const error = t.throws(() => loadConfig(Schema, { PORT: 'abc', SESSION_SECRET: 'short', LOG_LEVEL: 'loud' })) as ConfigError
+  t.type(error, ConfigError)
+  t.match(error.message, /PORT/)
+  t.match(error.message, /SESSION_SECRET/)
+  t.match(error.message, /LOG_LEVEL/)
+  t.notMatch(error.message, /short/, 'a rejected secret is not echoed back')
+})
+
+t.test('production refuses the development secret and defaults cookies to Secure', async (t) => {
+  t.throws(() => loadConfig(Schema, { NODE_ENV: 'production' }), /SESSION_SECRET is required in production/)
+  const config = loadConfig(Schema, { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })
+  t.equal(cookieSecure(config), true)
+  t.same(configWarnings(config), [])
+  t.equal(cookieSecure(loadConfig(Schema, { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), COOKIE_SECURE: 'false' })), false)
+})
+
+t.test('an absolute session lifetime shorter than the idle one is refused', async (t) => {
+  t.throws(() => loadConfig(Schema, { SESSION_IDLE_TTL: '100', SESSION_ABSOLUTE_TTL: '50' }), /SESSION_ABSOLUTE_TTL/)
+})
