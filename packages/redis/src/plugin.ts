@@ -34,7 +34,7 @@ export const redisPlugin = fp<RedisPluginOptions>(async (fastify, { config, name
     healthy = true
   })
 
-  fastify.decorate('redis', client)
+  fastify.decorate<RedisClient>('redis', client)
   fastify.addHook('onClose', async () => {
     await client.quit().catch(() => client.disconnect())
   })

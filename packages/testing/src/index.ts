@@ -94,3 +94,29 @@ export class OwnRedis {
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
+
+/** Deletes every key under `prefix` (SCAN, never KEYS), so suites leave the shared Redis as they found it. */
+export async function deletePrefix (url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url)
+  try {
+    let cursor = '0'
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      cursor = next
+      if (found.length > 0) await redis.unlink(...found)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+}
+
+/** The `name=value` pairs of a response's Set-Cookie headers, with their attributes. */
+export function parseSetCookies (header: string | string[] | undefined): Map<string, { value: string, attributes: string[] }> {
+  const cookies = new Map<string, { value: string, attributes: string[] }>()
+  for (const line of [header ?? []].flat()) {
+    const [pair = '', ...attributes] = line.split(';').map((part) => part.trim())
+    const at = pair.indexOf('=')
+    cookies.set(pair.slice(0, at), { value: pair.slice(at + 1), attributes })
+  }
+  return cookies
+}

@@ -1,0 +1,8 @@
+export { defineError, errorContractPlugin, ErrorBody, type ContractCode } from './errors.js'
+export { loggerOptions, REDACTED_PATHS } from './logger.js'
+export { metricsPlugin } from './metrics.js'
+export { healthPlugin } from './health.js'
+export { docsPlugin } from './docs.js'
+export { opsPlugin, type OpsOptions } from './ops.js'
+export { serverOptions } from './server-options.js'
+export { startServer } from './server.js'

@@ -1,0 +1,26 @@
+import helmet from '@fastify/helmet'
+import fp from 'fastify-plugin'
+import { docsPlugin, type DocsOptions } from './docs.js'
+import { drainPlugin } from './drain.js'
+import { errorContractPlugin, type ErrorContractOptions } from './errors.js'
+import { healthPlugin, type HealthOptions } from './health.js'
+import { metricsPlugin } from './metrics.js'
+
+export interface OpsOptions extends ErrorContractOptions, HealthOptions {
+  service: string
+  docs: DocsOptions
+}
+
+/**
+ * Everything a service has besides its own routes: the error contract, security headers, draining, metrics,
+ * health and readiness, OpenAPI docs. Registered first, so every route after it is covered.
+ */
+export const opsPlugin = fp<OpsOptions>(async (fastify, options) => {
+  await fastify.register(errorContractPlugin, { isStoreUnavailable: options.isStoreUnavailable })
+  // The docs UI needs its own inline scripts and styles; @fastify/swagger-ui sets a CSP for its routes.
+  await fastify.register(helmet, { global: true, contentSecurityPolicy: false })
+  await fastify.register(drainPlugin)
+  await fastify.register(metricsPlugin, { service: options.service })
+  await fastify.register(healthPlugin, { ready: options.ready })
+  await fastify.register(docsPlugin, options.docs)
+}, { name: 'authpair-ops', fastify: '5.x' })

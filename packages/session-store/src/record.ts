@@ -1,0 +1,45 @@
+/**
+ * What one logged-in session holds in Redis, as JSON under `sess:<sid>`. The auth service writes it;
+ * the profile service reads it. Times are epoch milliseconds.
+ */
+export interface SessionRecord {
+  userId: string
+  email: string
+  name: string
+  /** Public handle shown by GET /v1/sessions and used to revoke one session; never the session id itself. */
+  handle: string
+  csrfToken: string
+  createdAt: number
+  lastSeenAt: number
+  userAgent: string
+  ip: string
+}
+
+/**
+ * Key layout. The per-user index is a hash in one slot (hash tag on the user id): fields `s:<handle>` map a
+ * session handle to its session id; fields `f:<family>` (written by the token code) mark refresh-token families.
+ * Nothing here needs a multi-key command, so sessions work unchanged on Redis Cluster.
+ */
+export const keys = {
+  session: (sessionId: string) => `sess:${sessionId}`,
+  userIndex: (userId: string) => `user:{${userId}}:index`,
+  sessionField: (handle: string) => `s:${handle}`
+}
+
+const STRING_FIELDS = ['userId', 'email', 'name', 'handle', 'csrfToken', 'userAgent', 'ip'] as const
+
+export function parseRecord (json: string | null): SessionRecord | null {
+  if (json === null) return null
+  let value: unknown
+  try { value = JSON.parse(json) } catch { return null }
+  if (typeof value !== 'object' || value === null) return null
+  const record = value as Record<string, unknown>
+  if (!STRING_FIELDS.every((field) => typeof record[field] === 'string')) return null
+  if (typeof record.createdAt !== 'number' || typeof record.lastSeenAt !== 'number') return null
+  return value as SessionRecord
+}
+
+export function serializeRecord (record: SessionRecord): string {
+  const { userId, email, name, handle, csrfToken, createdAt, lastSeenAt, userAgent, ip } = record
+  return JSON.stringify({ userId, email, name, handle, csrfToken, createdAt, lastSeenAt, userAgent, ip })
+}

@@ -1,0 +1,59 @@
+import { cookieSecure } from '@authpair/config'
+import { isStoreUnavailable, redisPlugin } from '@authpair/redis'
+import { opsPlugin, serverOptions } from '@authpair/service-kit'
+import { SessionStore } from '@authpair/session-store'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import type { AuthConfig } from './config.js'
+import { loginMetricsPlugin } from './plugins/login-metrics.js'
+import { loginRateLimitPlugin } from './plugins/login-rate-limit.js'
+import { logoutEverywherePlugin } from './plugins/logout-everywhere.js'
+import { usersPlugin } from './plugins/users.js'
+import sessionsRoutes from './routes/sessions/index.js'
+import usersRoutes from './routes/users/index.js'
+
+export interface BuildOptions {
+  /** Send logs here instead of stdout (tests read them). */
+  logStream?: DestinationStream
+}
+
+/** The auth service, wired to the real Redis named by `config`. Ready (Redis connected) when it resolves. */
+export async function buildApp (config: AuthConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions({
+    logLevel: config.LOG_LEVEL, logStream, bodyLimit: 16 * 1024, trustProxy: config.TRUST_PROXY
+  })).withTypeProvider<TypeBoxTypeProvider>()
+
+  try {
+    await registerEverything(app, config)
+    await app.ready()
+  } catch (error) {
+    await app.close() // a half-built app must not keep its Redis connection open
+    throw error
+  }
+  return app
+}
+
+async function registerEverything (app: FastifyInstance, config: AuthConfig): Promise<void> {
+  await app.register(redisPlugin, { config, name: 'authpair-auth' })
+  await app.register(opsPlugin, {
+    service: 'auth',
+    isStoreUnavailable,
+    ready: async () => { await app.redis.ping() },
+    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS', version: '0.1.0' }
+  })
+
+  const store = new SessionStore(app.redis, {
+    idleTtlMs: config.SESSION_IDLE_TTL * 1000,
+    absoluteTtlMs: config.SESSION_ABSOLUTE_TTL * 1000
+  })
+  await app.register(usersPlugin)
+  await app.register(loginMetricsPlugin)
+  await app.register(loginRateLimitPlugin, {
+    windowSeconds: config.LOGIN_LIMIT_WINDOW, perIp: config.LOGIN_LIMIT_PER_IP, perAccount: config.LOGIN_LIMIT_PER_ACCOUNT
+  })
+  await app.register(logoutEverywherePlugin, { store })
+
+  await app.register(usersRoutes)
+  await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure: cookieSecure(config), store })
+}

@@ -1,0 +1,60 @@
+import cookie from '@fastify/cookie'
+import session from '@fastify/session'
+import { fastifySessionStore, type SessionRecord, type SessionStore } from '@authpair/session-store'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { CsrfFailed, Unauthorized } from '../errors.js'
+import { safeEqual } from '../lib/random.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler: 401 unless the request carries a live session; records activity at most once per interval. */
+    requireSession: (request: FastifyRequest) => Promise<void>
+    /** preHandler: 403 unless `x-csrf-token` matches the session's token. Use after requireSession. */
+    requireCsrf: (request: FastifyRequest) => Promise<void>
+  }
+}
+
+declare module '@fastify/session' {
+  interface FastifySessionObject extends Partial<SessionRecord> {}
+}
+
+export const SESSION_COOKIE = 'sid'
+
+export interface SessionCookieOptions {
+  secret: string
+  secure: boolean
+  store: SessionStore
+}
+
+/**
+ * @fastify/session over the shared Redis store, for the routes that use sessions only (registered in
+ * their scope, so token and health routes pay nothing for it). The cookie is signed, HttpOnly,
+ * SameSite=Lax and Path=/, and Secure when configured; it lives as long as the browser session, while
+ * the server enforces the idle and absolute timeouts.
+ */
+export const sessionCookiePlugin = fp<SessionCookieOptions>(async (fastify, { secret, secure, store }) => {
+  await fastify.register(cookie)
+  await fastify.register(session, {
+    secret,
+    cookieName: SESSION_COOKIE,
+    store: fastifySessionStore(store),
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure }
+  })
+
+  fastify.decorate('requireSession', async (request: FastifyRequest) => {
+    const current = request.session
+    if (typeof current.userId !== 'string') throw new Unauthorized()
+    const now = Date.now()
+    // Changing the session marks it modified; @fastify/session then saves it (SET XX) when the reply goes out.
+    if (store.isTouchDue(current as SessionRecord, now)) current.lastSeenAt = now
+  })
+
+  fastify.decorate('requireCsrf', async (request: FastifyRequest) => {
+    const sent = request.headers['x-csrf-token']
+    const expected = request.session.csrfToken
+    if (typeof sent !== 'string' || expected === undefined || !safeEqual(sent, expected)) throw new CsrfFailed()
+  })
+}, { name: 'authpair-session-cookie' })

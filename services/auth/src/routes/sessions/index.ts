@@ -1,0 +1,112 @@
+import type { SessionRecord } from '@authpair/session-store'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { InvalidCredentials, SessionNotFound } from '../../errors.js'
+import { normalizeEmailField } from '../../lib/email.js'
+import { randomToken } from '../../lib/random.js'
+import { SESSION_COOKIE, sessionCookiePlugin, type SessionCookieOptions } from '../../plugins/session-cookie.js'
+import { CredentialsBody } from '../../schemas/users.js'
+import { CsrfHeader, SessionIdParams, SessionList, SessionLoginReply } from '../../schemas/sessions.js'
+
+const Err = Type.Ref('ErrorBody')
+const iso = (ms: number) => new Date(ms).toISOString()
+
+const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (fastify, options) => {
+  await fastify.register(sessionCookiePlugin, options)
+  const { store } = options
+  const clearSessionCookie = (reply: FastifyReply) =>
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secure })
+
+  fastify.post('/v1/sessions', {
+    preValidation: normalizeEmailField,
+    preHandler: fastify.loginRateLimit,
+    schema: {
+      tags: ['sessions'],
+      summary: 'Log in with a session cookie',
+      body: CredentialsBody,
+      response: { 201: SessionLoginReply, 400: Err, 401: Err, 429: Err, 503: Err }
+    }
+  }, async function onSessionLogin (request, reply) {
+    const user = await fastify.users.verifyCredentials(request.body.email, request.body.password)
+    fastify.loginCounter.inc({ mode: 'session', outcome: user === null ? 'rejected' : 'accepted' })
+    if (user === null) throw new InvalidCredentials()
+
+    // A new id at every login: a session id planted before login (fixation) is destroyed, never adopted.
+    await request.session.regenerate()
+    const now = Date.now()
+    const record: SessionRecord = {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      handle: randomToken(16),
+      csrfToken: randomToken(32),
+      createdAt: now,
+      lastSeenAt: now,
+      userAgent: (request.headers['user-agent'] ?? '').slice(0, 256),
+      ip: request.ip
+    }
+    Object.assign(request.session, record)
+    return await reply.code(201).send({ user, expiresAt: iso(store.absoluteDeadline(record)), csrfToken: record.csrfToken })
+  })
+
+  fastify.get('/v1/sessions', {
+    preHandler: fastify.requireSession,
+    schema: { tags: ['sessions'], summary: "List the caller's sessions", security: [{ session: [] }], response: { 200: SessionList, 401: Err, 503: Err } }
+  }, async function onListSessions (request) {
+    const current = request.session
+    const listed = await store.list(current.userId as string)
+    return {
+      sessions: listed.map(({ record }) => ({
+        id: record.handle,
+        createdAt: iso(record.createdAt),
+        lastSeenAt: iso(record.lastSeenAt),
+        userAgent: record.userAgent,
+        ip: record.ip,
+        current: record.handle === current.handle
+      }))
+    }
+  })
+
+  fastify.delete('/v1/sessions/current', {
+    preHandler: fastify.requireSession,
+    schema: { tags: ['sessions'], summary: 'Log out this session', security: [{ session: [] }], response: { 204: Type.Null(), 401: Err, 503: Err } }
+  }, async function onLogout (request, reply) {
+    await request.session.destroy()
+    return await clearSessionCookie(reply).code(204).send(null)
+  })
+
+  fastify.delete('/v1/sessions/:id', {
+    preHandler: [fastify.requireSession, fastify.requireCsrf],
+    schema: {
+      tags: ['sessions'],
+      summary: 'Revoke one of your sessions',
+      security: [{ session: [] }],
+      params: SessionIdParams,
+      headers: CsrfHeader,
+      response: { 204: Type.Null(), 400: Err, 401: Err, 403: Err, 404: Err, 503: Err }
+    }
+  }, async function onRevokeSession (request, reply) {
+    const current = request.session
+    const revoked = await store.revoke(current.userId as string, request.params.id)
+    if (!revoked) throw new SessionNotFound()
+    if (request.params.id === current.handle) clearSessionCookie(reply)
+    return await reply.code(204).send(null)
+  })
+
+  fastify.delete('/v1/sessions', {
+    preHandler: [fastify.requireSession, fastify.requireCsrf],
+    schema: {
+      tags: ['sessions'],
+      summary: 'Log out everywhere: every session and every refresh-token family of the user',
+      security: [{ session: [] }],
+      headers: CsrfHeader,
+      response: { 204: Type.Null(), 401: Err, 403: Err, 503: Err }
+    }
+  }, async function onLogoutEverywhere (request, reply) {
+    await fastify.logoutEverywhere(request.session.userId as string)
+    return await clearSessionCookie(reply).code(204).send(null)
+  })
+}
+
+export default sessionsRoutes
