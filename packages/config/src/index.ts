@@ -30,6 +30,8 @@ export const CommonConfigProperties = {
   COOKIE_SECURE: Type.Optional(Type.Boolean()),
   SESSION_IDLE_TTL: Seconds(1800, 'a session unused this long ends'),
   SESSION_ABSOLUTE_TTL: Seconds(43200, 'a session ends this long after login, used or not'),
+  JWT_ISSUER: Type.String({ default: 'http://127.0.0.1:3001', minLength: 1, description: 'iss claim: auth signs it, profile checks it' }),
+  JWT_AUDIENCE: Type.String({ default: 'authpair', minLength: 1, description: 'aud claim: auth signs it, profile checks it' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'grace period for in-flight requests' })
 } satisfies TProperties
 

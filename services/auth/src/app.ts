@@ -1,16 +1,21 @@
-import { cookieSecure } from '@authpair/config'
+import { cookieSecure, isProduction } from '@authpair/config'
 import { isStoreUnavailable, redisPlugin } from '@authpair/redis'
 import { opsPlugin, serverOptions } from '@authpair/service-kit'
+import { loadKeyRing } from '@authpair/keys'
 import { SessionStore } from '@authpair/session-store'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { AuthConfig } from './config.js'
+import { accessTokensPlugin } from './plugins/access-tokens.js'
 import { loginMetricsPlugin } from './plugins/login-metrics.js'
 import { loginRateLimitPlugin } from './plugins/login-rate-limit.js'
 import { logoutEverywherePlugin } from './plugins/logout-everywhere.js'
+import { refreshTokensPlugin } from './plugins/refresh-tokens.js'
 import { usersPlugin } from './plugins/users.js'
+import jwksRoutes from './routes/jwks/index.js'
 import sessionsRoutes from './routes/sessions/index.js'
+import tokensRoutes from './routes/tokens/index.js'
 import usersRoutes from './routes/users/index.js'
 
 export interface BuildOptions {
@@ -40,7 +45,7 @@ async function registerEverything (app: FastifyInstance, config: AuthConfig): Pr
     service: 'auth',
     isStoreUnavailable,
     ready: async () => { await app.redis.ping() },
-    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS', version: '0.1.0' }
+    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS. Contract: shared/API.md', version: '0.1.0' }
   })
 
   const store = new SessionStore(app.redis, {
@@ -52,8 +57,15 @@ async function registerEverything (app: FastifyInstance, config: AuthConfig): Pr
   await app.register(loginRateLimitPlugin, {
     windowSeconds: config.LOGIN_LIMIT_WINDOW, perIp: config.LOGIN_LIMIT_PER_IP, perAccount: config.LOGIN_LIMIT_PER_ACCOUNT
   })
-  await app.register(logoutEverywherePlugin, { store })
+  const keys = await loadKeyRing({
+    dir: config.JWT_PRIVATE_KEYS_DIR, jwksJson: config.JWT_PRIVATE_KEYS, generateIfMissing: !isProduction(config)
+  })
+  await app.register(accessTokensPlugin, { keys, ttlSeconds: config.ACCESS_TOKEN_TTL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE })
+  await app.register(refreshTokensPlugin, { ttlSeconds: config.REFRESH_TOKEN_TTL })
+  await app.register(logoutEverywherePlugin, { store, accessTtlSeconds: config.ACCESS_TOKEN_TTL, keyPrefix: config.REDIS_KEY_PREFIX })
 
   await app.register(usersRoutes)
+  await app.register(tokensRoutes, { accessTtlSeconds: config.ACCESS_TOKEN_TTL, keyPrefix: config.REDIS_KEY_PREFIX })
+  await app.register(jwksRoutes, { keys })
   await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure: cookieSecure(config), store })
 }

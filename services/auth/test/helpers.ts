@@ -1,15 +1,19 @@
 import { Writable } from 'node:stream'
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { generatePrivateJwk } from '@authpair/keys'
 import { buildApp } from '../src/app.js'
 import { loadAuthConfig } from '../src/config.js'
+
+/** One signing key for the whole test file, generated here: no key on disk, none shared between runs. */
+export const TEST_KEYS = JSON.stringify({ keys: [generatePrivateJwk()] })
 
 interface Tap { teardown: (fn: () => unknown) => void }
 
 /** An auth app on the real Redis, with its own key prefix; closed and cleaned up when the test ends. */
 export async function buildTestApp (t: Tap, env: Record<string, string> = {}): Promise<FastifyInstance & { logs: string[] }> {
   const prefix = uniquePrefix('auth')
-  const config = loadAuthConfig({ REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'info', ...env })
+  const config = loadAuthConfig({ REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'info', JWT_PRIVATE_KEYS: TEST_KEYS, ...env })
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _encoding, done) { logs.push(String(chunk)); done() } })
   const app = await buildApp(config, { logStream })

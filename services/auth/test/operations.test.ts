@@ -21,7 +21,7 @@ t.test('health, readiness, metrics, docs and the JSON 404', async (t) => {
   const docs = await app.inject('/docs/json')
   t.equal(docs.statusCode, 200)
   const paths = Object.keys(docs.json().paths)
-  for (const path of ['/v1/users', '/v1/sessions', '/v1/sessions/current', '/v1/sessions/{id}']) t.ok(paths.includes(path), path)
+  for (const path of ['/v1/users', '/v1/sessions', '/v1/sessions/current', '/v1/sessions/{id}', '/v1/tokens', '/v1/tokens/refresh', '/v1/tokens/revoke', '/.well-known/jwks.json']) t.ok(paths.includes(path), path)
   t.equal((await app.inject('/docs')).statusCode, 200, 'the OpenAPI UI is served')
 
   const missing = await app.inject('/nope?x=1')

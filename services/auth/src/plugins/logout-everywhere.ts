@@ -1,15 +1,25 @@
+import { publishRevocation } from '@authpair/revocation'
 import type { SessionStore } from '@authpair/session-store'
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Ends every session of the user. */
+    /** Ends every session and every refresh-token family of the user, and denies the access tokens already issued. */
     logoutEverywhere: (userId: string) => Promise<void>
   }
 }
 
-export const logoutEverywherePlugin = fp<{ store: SessionStore }>(async (fastify, { store }) => {
+export interface LogoutEverywhereOptions {
+  store: SessionStore
+  accessTtlSeconds: number
+  keyPrefix: string
+}
+
+export const logoutEverywherePlugin = fp<LogoutEverywhereOptions>(async (fastify, { store, accessTtlSeconds, keyPrefix }) => {
   fastify.decorate('logoutEverywhere', async (userId: string) => {
-    await store.revokeAll(userId)
+    const now = Math.floor(Date.now() / 1000)
+    await Promise.all([store.revokeAll(userId), fastify.refreshTokens.revokeAllForUser(userId)])
+    // Tokens issued up to now are denied until the last of them expires (denylist and push modes).
+    await publishRevocation(fastify.redis, keyPrefix, { kind: 'user', sub: userId, before: now, exp: now + accessTtlSeconds })
   })
-}, { name: 'authpair-logout-everywhere' })
+}, { name: 'authpair-logout-everywhere', dependencies: ['authpair-refresh-tokens'] })

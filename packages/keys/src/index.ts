@@ -1,0 +1,2 @@
+export { JWT_ALGORITHM, KeyRing, type PublicJwk, type SigningKey } from './key-ring.js'
+export { generatePrivateJwk, loadKeyRing, type KeySource } from './load.js'

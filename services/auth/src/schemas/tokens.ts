@@ -1,0 +1,23 @@
+import { Type } from 'typebox'
+
+export const TokenPair = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'seconds' }),
+  refresh_token: Type.String()
+})
+
+export const RefreshBody = Type.Object({
+  refresh_token: Type.String({ minLength: 1, maxLength: 512 })
+}, { additionalProperties: false })
+
+export const Jwks = Type.Object({
+  keys: Type.Array(Type.Object({
+    kty: Type.String(),
+    kid: Type.String(),
+    alg: Type.String(),
+    use: Type.Literal('sig'),
+    n: Type.String(),
+    e: Type.String()
+  }))
+})
