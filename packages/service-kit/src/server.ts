@@ -1,3 +1,5 @@
+import { ConfigError, configWarnings, type CommonConfig } from '@authpair/config'
+import { RedisUnreachableError } from '@authpair/redis'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 
@@ -18,4 +20,29 @@ export async function startServer (app: FastifyInstance, { port, host, shutdownT
     await app.close()
   })
   await app.listen({ port, host })
+}
+
+export interface ServiceDefinition<C extends CommonConfig & { PORT: number }> {
+  name: string
+  loadConfig: () => C
+  buildApp: (config: C) => Promise<FastifyInstance>
+}
+
+/**
+ * A service's whole `server.ts`: load the config, build the app, warn about development settings,
+ * listen. Problems an operator can fix (bad config, no Redis) are one readable line and exit 1.
+ */
+export async function runService<C extends CommonConfig & { PORT: number }> ({ name, loadConfig, buildApp }: ServiceDefinition<C>): Promise<void> {
+  try {
+    const config = loadConfig()
+    const app = await buildApp(config)
+    for (const warning of configWarnings(config)) app.log.warn(warning)
+    await startServer(app, { port: config.PORT, host: config.HOST, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS })
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof RedisUnreachableError) {
+      console.error(`${name}: ${error.message}`)
+      process.exit(1)
+    }
+    throw error
+  }
 }

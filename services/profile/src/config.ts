@@ -4,6 +4,12 @@ import { Type, type Static } from 'typebox'
 export const ProfileConfigSchema = Type.Object({
   ...CommonConfigProperties,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3002 }),
+  TOKEN_REVOCATION: Type.Union([Type.Literal('off'), Type.Literal('denylist'), Type.Literal('push')], {
+    default: 'off', description: 'off: purely stateless; denylist: one Redis read per token request; push: revocations pushed over pub/sub'
+  }),
+  TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'verified-token cache entries (0: off)' }),
+  JWT_CLOCK_LEEWAY: Type.Integer({ minimum: 0, maximum: 300, default: 1, description: 'seconds of clock skew tolerated' }),
+  JWKS_REFETCH_COOLDOWN_MS: Type.Integer({ minimum: 0, default: 30000, description: 'at most one JWKS refetch per this interval for unknown kids' }),
   AUTH_URL: Type.String({ default: 'http://127.0.0.1:3001', pattern: '^https?://', description: 'where the JWKS is fetched' })
 })
 

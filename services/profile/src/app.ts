@@ -1,0 +1,70 @@
+import { isStoreUnavailable, redisPlugin } from '@authpair/redis'
+import { opsPlugin, serverOptions } from '@authpair/service-kit'
+import { SessionStore } from '@authpair/session-store'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import type { ProfileConfig } from './config.js'
+import { JwksCache } from './lib/jwks-cache.js'
+import { denylistCheck, noRevocationCheck, pushCheck, type RevocationCheck } from './lib/revocation-modes.js'
+import { authenticatePlugin } from './plugins/authenticate.js'
+import { profilesPlugin } from './plugins/profiles.js'
+import meRoutes from './routes/me/index.js'
+import profileRoutes from './routes/profile/index.js'
+
+export interface BuildOptions {
+  logStream?: DestinationStream
+}
+
+/** The profile service, wired to the real Redis and auth service named by `config`. */
+export async function buildApp (config: ProfileConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions({ logLevel: config.LOG_LEVEL, logStream, bodyLimit: 8 * 1024 })).withTypeProvider<TypeBoxTypeProvider>()
+  try {
+    await registerEverything(app, config)
+    await app.ready()
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+  return app
+}
+
+async function revocationFor (app: FastifyInstance, config: ProfileConfig): Promise<RevocationCheck> {
+  if (config.TOKEN_REVOCATION === 'denylist') return denylistCheck(app.redis)
+  if (config.TOKEN_REVOCATION === 'push') {
+    return await pushCheck(app.redis, config.REDIS_KEY_PREFIX, (error) => app.log.warn({ err: error }, 'revocation subscriber'))
+  }
+  return noRevocationCheck
+}
+
+async function registerEverything (app: FastifyInstance, config: ProfileConfig): Promise<void> {
+  await app.register(redisPlugin, { config, name: 'authpair-profile' })
+  await app.register(opsPlugin, {
+    service: 'profile',
+    isStoreUnavailable,
+    ready: async () => { await app.redis.ping() },
+    docs: { title: 'authpair profile service', description: 'Token or session authentication, and the profile. Contract: shared/API.md', version: '0.1.0' }
+  })
+  const jwks = new JwksCache(`${config.AUTH_URL}/.well-known/jwks.json`, {
+    issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
+  }, config.JWKS_REFETCH_COOLDOWN_MS)
+  // The session path works without the keys: if the auth service is not up yet, tokens wait for it.
+  await jwks.refresh().catch((error: unknown) => app.log.warn({ err: error }, 'JWKS not reachable at boot; token requests answer 503 until it is'))
+  const revocation = await revocationFor(app, config)
+  app.addHook('onClose', async () => { await revocation.close() })
+
+  await app.register(authenticatePlugin, {
+    sessionSecret: config.SESSION_SECRET,
+    store: new SessionStore(app.redis, { idleTtlMs: config.SESSION_IDLE_TTL * 1000, absoluteTtlMs: config.SESSION_ABSOLUTE_TTL * 1000 }),
+    jwks,
+    revocation,
+    mode: `token-${config.TOKEN_REVOCATION}`,
+    tokenCacheSize: config.TOKEN_CACHE_SIZE
+  })
+  await app.register(profilesPlugin)
+  await app.register(meRoutes)
+  await app.register(profileRoutes)
+
+  // The ceiling the benchmarks compare against: the same process, no authentication.
+  app.get('/bench/bare', { schema: { hide: true } }, async () => ({ ok: true }))
+}

@@ -1,0 +1,81 @@
+import { isRevoked, revocationChannel, revocationKeys, type Revocation } from '@authpair/revocation'
+import type { Cluster, Redis } from 'ioredis'
+
+export interface TokenClaims {
+  sub: string
+  jti: string
+  iat: number
+  exp: number
+  name: string
+  email: string
+}
+
+/** How a verified token's revocation is checked: the three modes of TOKEN_REVOCATION. */
+export interface RevocationCheck {
+  isRevoked: (claims: TokenClaims) => boolean | Promise<boolean>
+  close: () => Promise<void>
+}
+
+/** off: nothing is checked; a revoked token works until its exp. That is the stateless trade-off. */
+export const noRevocationCheck: RevocationCheck = { isRevoked: () => false, close: async () => {} }
+
+/** denylist: one MGET per request (both keys share the user's hash tag). Redis down: the error is a 503. */
+export function denylistCheck (redis: Redis | Cluster): RevocationCheck {
+  return {
+    async isRevoked (claims) {
+      const [denied, before] = await redis.mget(revocationKeys.deniedJti(claims.sub, claims.jti), revocationKeys.revokedBefore(claims.sub))
+      return isRevoked(claims, denied !== null, before === null || before === undefined ? null : Number(before))
+    },
+    close: async () => {}
+  }
+}
+
+/**
+ * push: revocations arrive over pub/sub and are kept in memory until the tokens concerned expire, so a
+ * request costs no Redis work. At every (re)connection the current set is loaded from the revocation
+ * log, so nothing published while this instance was disconnected is missed.
+ */
+export async function pushCheck (redis: Redis | Cluster, keyPrefix: string, onError: (error: unknown) => void): Promise<RevocationCheck & { loaded: () => number }> {
+  const deniedJtis = new Map<string, number>() // jti -> exp (s)
+  const revokedBefore = new Map<string, { before: number, exp: number }>() // sub -> latest
+  const apply = (revocation: Revocation) => {
+    if (revocation.kind === 'jti') deniedJtis.set(revocation.jti, revocation.exp)
+    else if ((revokedBefore.get(revocation.sub)?.before ?? -1) < revocation.before) revokedBefore.set(revocation.sub, { before: revocation.before, exp: revocation.exp })
+  }
+  const parse = (message: string): Revocation | null => {
+    try { return JSON.parse(message) as Revocation } catch { return null }
+  }
+  const loadLog = async () => {
+    for (const message of await redis.zrangebyscore(revocationKeys.log, Date.now(), '+inf')) {
+      const revocation = parse(message)
+      if (revocation !== null) apply(revocation)
+    }
+  }
+
+  const subscriber = redis.duplicate()
+  subscriber.on('error', onError)
+  subscriber.on('message', (_channel: string, message: string) => {
+    const revocation = parse(message)
+    if (revocation !== null) apply(revocation)
+  })
+  // Subscribe first, then load: a revocation published in between is seen twice, never missed.
+  subscriber.on('ready', () => { loadLog().catch(onError) })
+  await subscriber.connect()
+  await subscriber.subscribe(revocationChannel(keyPrefix))
+  await loadLog()
+
+  const prune = setInterval(() => {
+    const now = Date.now() / 1000
+    for (const [jti, exp] of deniedJtis) if (exp <= now) deniedJtis.delete(jti)
+    for (const [sub, entry] of revokedBefore) if (entry.exp <= now) revokedBefore.delete(sub)
+  }, 60_000).unref()
+
+  return {
+    isRevoked: (claims) => isRevoked(claims, deniedJtis.has(claims.jti), revokedBefore.get(claims.sub)?.before ?? null),
+    loaded: () => deniedJtis.size + revokedBefore.size,
+    close: async () => {
+      clearInterval(prune)
+      subscriber.disconnect()
+    }
+  }
+}

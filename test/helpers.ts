@@ -1,0 +1,61 @@
+import { generatePrivateJwk } from '@authpair/keys'
+import { buildApp as buildAuth } from '@authpair/auth/app'
+import { loadAuthConfig } from '@authpair/auth/config'
+import { buildApp as buildProfile } from '@authpair/profile/app'
+import { loadProfileConfig } from '@authpair/profile/config'
+import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
+import type { FastifyInstance } from 'fastify'
+
+interface Tap { teardown: (fn: () => unknown) => void }
+
+export const PASSWORD = 'correct horse battery staple'
+export const SECRET = 'e2e-session-secret-that-is-long-enough-123'
+export const privateJwk = generatePrivateJwk()
+
+export interface System {
+  auth: string
+  profile: string
+  profileApp: FastifyInstance
+  authApp: FastifyInstance
+  keyPrefix: string
+}
+
+/** Both services on real ports over one Redis, with a key prefix of their own. */
+export async function startSystem (t: Tap, env: Record<string, string> = {}): Promise<System> {
+  const keyPrefix = uniquePrefix('e2e')
+  const common = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'silent', SESSION_SECRET: SECRET, ...env }
+  const authApp = await buildAuth(loadAuthConfig({ ...common, JWT_PRIVATE_KEYS: JSON.stringify({ keys: [privateJwk] }), LOGIN_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_ACCOUNT: '1000' }))
+  const auth = await authApp.listen({ port: 0, host: '127.0.0.1' })
+  const profileApp = await buildProfile(loadProfileConfig({ ...common, AUTH_URL: auth }))
+  const profile = await profileApp.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => {
+    await profileApp.close()
+    await authApp.close()
+    if (env.REDIS_URL === undefined) await deletePrefix(SHARED_REDIS_URL, keyPrefix)
+  })
+  return { auth, profile, authApp, profileApp, keyPrefix }
+}
+
+let n = 0
+export async function registerUser (system: System, name = 'Ann'): Promise<string> {
+  const email = `e2e${++n}.${process.pid}@example.com`
+  const response = await post(`${system.auth}/v1/users`, { email, password: PASSWORD, name })
+  if (response.status !== 201) throw new Error(`register: ${response.status}`)
+  return email
+}
+
+export async function post (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+}
+
+export async function tokens (system: System, email: string): Promise<{ access_token: string, refresh_token: string }> {
+  return await (await post(`${system.auth}/v1/tokens`, { email, password: PASSWORD })).json() as { access_token: string, refresh_token: string }
+}
+
+export async function session (system: System, email: string): Promise<{ cookie: string, csrfToken: string }> {
+  const response = await post(`${system.auth}/v1/sessions`, { email, password: PASSWORD })
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string
+  return { cookie, csrfToken: (await response.json() as { csrfToken: string }).csrfToken }
+}
+
+export const me = async (system: System, headers: Record<string, string>) => await fetch(`${system.profile}/v1/me`, { headers })
