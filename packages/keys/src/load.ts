@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ConfigError } from '@authpair/config'
 import { KeyRing, toSigningKey, type StoredJwk } from './key-ring.js'
 
 export interface KeySource {
@@ -53,8 +54,9 @@ export async function loadKeyRing ({ dir, jwksJson, generateIfMissing }: KeySour
     }
   }
   if (stored.length === 0) {
-    throw new Error(`No JWT signing key found (${jwksJson !== undefined ? 'JWT_PRIVATE_KEYS is empty' : `no *.jwk.json in ${dir ?? 'JWT_PRIVATE_KEYS_DIR'}`}). ` +
-      'Create one with `pnpm keys:new`.')
+    // A ConfigError: the boot stops with this one line, as for any other missing setting.
+    throw new ConfigError([`No JWT signing key found (${jwksJson !== undefined ? 'JWT_PRIVATE_KEYS is empty' : `no *.jwk.json in ${dir ?? 'JWT_PRIVATE_KEYS_DIR'}`}). ` +
+      'Create one with `pnpm keys:new`.'])
   }
   return new KeyRing(stored.map(toSigningKey))
 }

@@ -32,6 +32,14 @@ t.test('production without a secret refuses to boot, saying what to set', async 
   t.match(run.output(), /SESSION_SECRET is required in production/)
 })
 
+t.test('production without a signing key refuses to boot in one line', async (t) => {
+  const run = start({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), JWT_PRIVATE_KEYS_DIR: '/nonexistent-authpair-keys', PORT: String(await freePort()) })
+  const [code] = await run.exited
+  t.equal(code, 1)
+  t.match(run.output(), /No JWT signing key found.*pnpm keys:new/)
+  t.notMatch(run.output(), / {4}at /, 'no stack trace')
+})
+
 t.test('development: boots with a loud warning; SIGTERM finishes in-flight requests and exits 0', async (t) => {
   const port = await freePort()
   const prefix = uniquePrefix('server')
