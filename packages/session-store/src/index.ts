@@ -1,4 +1,5 @@
 export { SessionStore, type SessionLifetimes, type SessionListing } from './store.js'
 export { fastifySessionStore } from './fastify-adapter.js'
+export { csrfTokenMatches } from './csrf.js'
 export { extendExpiry } from './expiry.js'
 export { keys, type SessionRecord } from './record.js'

@@ -1,10 +1,9 @@
 import cookie from '@fastify/cookie'
 import session from '@fastify/session'
-import { fastifySessionStore, type SessionRecord, type SessionStore } from '@authpair/session-store'
-import type { FastifyRequest } from 'fastify'
+import { csrfTokenMatches, fastifySessionStore, type SessionRecord, type SessionStore } from '@authpair/session-store'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { CsrfFailed, Unauthorized } from '../errors.js'
-import { safeEqual } from '../lib/random.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +11,8 @@ declare module 'fastify' {
     requireSession: (request: FastifyRequest) => Promise<void>
     /** preHandler: 403 unless `x-csrf-token` matches the session's token. Use after requireSession. */
     requireCsrf: (request: FastifyRequest) => Promise<void>
+    /** Expires the sid cookie in the browser, with the attributes it was set with. */
+    clearSessionCookie: (reply: FastifyReply) => FastifyReply
   }
 }
 
@@ -34,6 +35,7 @@ export interface SessionCookieOptions {
  * the server enforces the idle and absolute timeouts.
  */
 export const sessionCookiePlugin = fp<SessionCookieOptions>(async (fastify, { secret, secure, store }) => {
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', path: '/', secure } as const
   await fastify.register(cookie)
   await fastify.register(session, {
     secret,
@@ -41,7 +43,7 @@ export const sessionCookiePlugin = fp<SessionCookieOptions>(async (fastify, { se
     store: fastifySessionStore(store),
     saveUninitialized: false,
     rolling: false,
-    cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure }
+    cookie: cookieOptions
   })
 
   fastify.decorate('requireSession', async (request: FastifyRequest) => {
@@ -53,8 +55,8 @@ export const sessionCookiePlugin = fp<SessionCookieOptions>(async (fastify, { se
   })
 
   fastify.decorate('requireCsrf', async (request: FastifyRequest) => {
-    const sent = request.headers['x-csrf-token']
-    const expected = request.session.csrfToken
-    if (typeof sent !== 'string' || expected === undefined || !safeEqual(sent, expected)) throw new CsrfFailed()
+    if (!csrfTokenMatches(request.headers['x-csrf-token'], request.session.csrfToken)) throw new CsrfFailed()
   })
+
+  fastify.decorate('clearSessionCookie', (reply: FastifyReply) => reply.clearCookie(SESSION_COOKIE, cookieOptions))
 }, { name: 'authpair-session-cookie' })

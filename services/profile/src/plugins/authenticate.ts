@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
-import type { SessionStore } from '@authpair/session-store'
+import { csrfTokenMatches, type SessionStore } from '@authpair/session-store'
 import cookie from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -116,8 +115,6 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
   fastify.decorate('requireCsrf', async (request: FastifyRequest) => {
     const expected = request.identity.csrfToken
     if (expected === undefined) return // token requests carry no ambient credential: no CSRF risk
-    const sent = request.headers['x-csrf-token']
-    const ok = typeof sent === 'string' && sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected))
-    if (!ok) throw new CsrfFailed()
+    if (!csrfTokenMatches(request.headers['x-csrf-token'], expected)) throw new CsrfFailed()
   })
 }, { name: 'authpair-authenticate', dependencies: ['authpair-metrics'] })

@@ -1,11 +1,10 @@
 import type { SessionRecord } from '@authpair/session-store'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { InvalidCredentials, SessionNotFound } from '../../errors.js'
 import { normalizeEmailField } from '../../lib/email.js'
 import { randomToken } from '../../lib/random.js'
-import { SESSION_COOKIE, sessionCookiePlugin, type SessionCookieOptions } from '../../plugins/session-cookie.js'
+import { sessionCookiePlugin, type SessionCookieOptions } from '../../plugins/session-cookie.js'
 import { CredentialsBody } from '../../schemas/users.js'
 import { CsrfHeader, SessionIdParams, SessionList, SessionLoginReply } from '../../schemas/sessions.js'
 
@@ -15,8 +14,6 @@ const iso = (ms: number) => new Date(ms).toISOString()
 const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (fastify, options) => {
   await fastify.register(sessionCookiePlugin, options)
   const { store } = options
-  const clearSessionCookie = (reply: FastifyReply) =>
-    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secure })
 
   fastify.post('/v1/sessions', {
     preValidation: normalizeEmailField,
@@ -73,7 +70,7 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
     schema: { tags: ['sessions'], summary: 'Log out this session', security: [{ session: [] }], response: { 204: Type.Null(), 401: Err, 503: Err } }
   }, async function onLogout (request, reply) {
     await request.session.destroy()
-    return await clearSessionCookie(reply).code(204).send(null)
+    return await fastify.clearSessionCookie(reply).code(204).send(null)
   })
 
   fastify.delete('/v1/sessions/:id', {
@@ -90,7 +87,7 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
     const current = request.session
     const revoked = await store.revoke(current.userId as string, request.params.id)
     if (!revoked) throw new SessionNotFound()
-    if (request.params.id === current.handle) clearSessionCookie(reply)
+    if (request.params.id === current.handle) fastify.clearSessionCookie(reply)
     return await reply.code(204).send(null)
   })
 
@@ -105,7 +102,7 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
     }
   }, async function onLogoutEverywhere (request, reply) {
     await fastify.logoutEverywhere(request.session.userId as string)
-    return await clearSessionCookie(reply).code(204).send(null)
+    return await fastify.clearSessionCookie(reply).code(204).send(null)
   })
 }
 
