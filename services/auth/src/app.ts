@@ -1,10 +1,8 @@
 import { cookieSecure, isProduction } from '@authpair/config'
-import { isStoreUnavailable, redisPlugin } from '@authpair/redis'
-import { opsPlugin, serverOptions } from '@authpair/service-kit'
+import { buildService } from '@authpair/service-kit'
 import { loadKeyRing } from '@authpair/keys'
 import { SessionStore } from '@authpair/session-store'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { AuthConfig } from './config.js'
 import { accessTokensPlugin } from './plugins/access-tokens.js'
@@ -25,29 +23,16 @@ export interface BuildOptions {
 
 /** The auth service, wired to the real Redis named by `config`. Ready (Redis connected) when it resolves. */
 export async function buildApp (config: AuthConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify(serverOptions({
-    logLevel: config.LOG_LEVEL, logStream, bodyLimit: 16 * 1024, trustProxy: config.TRUST_PROXY
-  })).withTypeProvider<TypeBoxTypeProvider>()
-
-  try {
-    await registerEverything(app, config)
-    await app.ready()
-  } catch (error) {
-    await app.close() // a half-built app must not keep its Redis connection open
-    throw error
-  }
-  return app
+  return await buildService(config, {
+    service: 'auth',
+    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS. Contract: shared/API.md', version: '0.1.0' },
+    bodyLimit: 16 * 1024,
+    trustProxy: config.TRUST_PROXY,
+    logStream
+  }, async (app) => await registerAuth(app, config))
 }
 
-async function registerEverything (app: FastifyInstance, config: AuthConfig): Promise<void> {
-  await app.register(redisPlugin, { config, name: 'authpair-auth' })
-  await app.register(opsPlugin, {
-    service: 'auth',
-    isStoreUnavailable,
-    ready: async () => { await app.redis.ping() },
-    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS. Contract: shared/API.md', version: '0.1.0' }
-  })
-
+async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<void> {
   const store = new SessionStore(app.redis, {
     idleTtlMs: config.SESSION_IDLE_TTL * 1000,
     absoluteTtlMs: config.SESSION_ABSOLUTE_TTL * 1000

@@ -1,8 +1,6 @@
-import { isStoreUnavailable, redisPlugin } from '@authpair/redis'
-import { opsPlugin, serverOptions } from '@authpair/service-kit'
+import { buildService } from '@authpair/service-kit'
 import { SessionStore } from '@authpair/session-store'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { ProfileConfig } from './config.js'
 import { JwksCache } from './lib/jwks-cache.js'
@@ -18,15 +16,12 @@ export interface BuildOptions {
 
 /** The profile service, wired to the real Redis and auth service named by `config`. */
 export async function buildApp (config: ProfileConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify(serverOptions({ logLevel: config.LOG_LEVEL, logStream, bodyLimit: 8 * 1024 })).withTypeProvider<TypeBoxTypeProvider>()
-  try {
-    await registerEverything(app, config)
-    await app.ready()
-  } catch (error) {
-    await app.close()
-    throw error
-  }
-  return app
+  return await buildService(config, {
+    service: 'profile',
+    docs: { title: 'authpair profile service', description: 'Token or session authentication, and the profile. Contract: shared/API.md', version: '0.1.0' },
+    bodyLimit: 8 * 1024,
+    logStream
+  }, async (app) => await registerProfile(app, config))
 }
 
 async function revocationFor (app: FastifyInstance, config: ProfileConfig): Promise<RevocationCheck> {
@@ -37,14 +32,7 @@ async function revocationFor (app: FastifyInstance, config: ProfileConfig): Prom
   return noRevocationCheck
 }
 
-async function registerEverything (app: FastifyInstance, config: ProfileConfig): Promise<void> {
-  await app.register(redisPlugin, { config, name: 'authpair-profile' })
-  await app.register(opsPlugin, {
-    service: 'profile',
-    isStoreUnavailable,
-    ready: async () => { await app.redis.ping() },
-    docs: { title: 'authpair profile service', description: 'Token or session authentication, and the profile. Contract: shared/API.md', version: '0.1.0' }
-  })
+async function registerProfile (app: FastifyInstance, config: ProfileConfig): Promise<void> {
   const jwks = new JwksCache(`${config.AUTH_URL}/.well-known/jwks.json`, {
     issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
   }, config.JWKS_REFETCH_COOLDOWN_MS)
