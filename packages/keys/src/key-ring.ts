@@ -52,16 +52,18 @@ export function toSigningKey (stored: StoredJwk): SigningKey {
 /** Every loaded key verifies; the newest active one signs. */
 export class KeyRing {
   private readonly byKid: Map<string, SigningKey>
+  /** Newest activation first: sorted once, read at every signature. */
+  private readonly newestFirst: SigningKey[]
 
   constructor (readonly keys: SigningKey[]) {
     if (keys.length === 0) throw new Error('no signing keys')
     this.byKid = new Map(keys.map((key) => [key.kid, key]))
+    this.newestFirst = [...keys].sort((a, b) => b.activeFrom - a.activeFrom)
   }
 
   /** The key that signs now: the newest whose activation time has passed (or the oldest, if none has). */
   signingKey (now = Date.now() / 1000): SigningKey {
-    const sorted = [...this.keys].sort((a, b) => b.activeFrom - a.activeFrom)
-    return sorted.find((key) => key.activeFrom <= now) ?? sorted[sorted.length - 1] as SigningKey
+    return this.newestFirst.find((key) => key.activeFrom <= now) ?? this.newestFirst[this.newestFirst.length - 1] as SigningKey
   }
 
   find (kid: string): SigningKey | undefined {

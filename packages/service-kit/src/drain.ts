@@ -8,7 +8,9 @@ import fp from 'fastify-plugin'
 export const drainPlugin = fp(async (fastify) => {
   let closing = false
   fastify.addHook('preClose', async () => { closing = true })
-  fastify.addHook('onSend', async (_request, reply) => {
+  // A callback hook, not an async one: it runs on every response and must cost no promise.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 }, { name: 'authpair-drain', fastify: '5.x' })

@@ -59,10 +59,11 @@ export async function pushCheck (redis: Redis | Cluster, keyPrefix: string, onEr
     if (revocation !== null) apply(revocation)
   })
   // Subscribe first, then load: a revocation published in between is seen twice, never missed.
-  subscriber.on('ready', () => { loadLog().catch(onError) })
   await subscriber.connect()
   await subscriber.subscribe(revocationChannel(keyPrefix))
   await loadLog()
+  // Every later 'ready' is a reconnection (ioredis resubscribes by itself): reload what was missed meanwhile.
+  subscriber.on('ready', () => { loadLog().catch(onError) })
 
   const prune = setInterval(() => {
     const now = Date.now() / 1000
