@@ -36,8 +36,9 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
   const jwks = new JwksCache(`${config.AUTH_URL}/.well-known/jwks.json`, {
     issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
   }, config.JWKS_REFETCH_COOLDOWN_MS)
-  // The session path works without the keys: if the auth service is not up yet, tokens wait for it.
-  await jwks.refresh().catch((error: unknown) => app.log.warn({ err: error }, 'JWKS not reachable at boot; token requests answer 503 until it is'))
+  // The session path works without the keys: if the auth service is not up yet, tokens answer 503 until it is.
+  await jwks.start((error) => app.log.warn({ err: error }, 'JWKS not reachable; retrying'))
+  app.addHook('onClose', async () => { jwks.close() })
   const revocation = await revocationFor(app, config)
   app.addHook('onClose', async () => { await revocation.close() })
 

@@ -18,6 +18,8 @@ export class JwksCache {
   private verifiers = new Map<string, Verify>()
   private lastFetch = 0
   private inFlight: Promise<void> | undefined
+  private retryTimer: NodeJS.Timeout | undefined
+  private closed = false
 
   constructor (private readonly url: string, private readonly options: VerifyOptions, private readonly cooldownMs: number) {}
 
@@ -47,6 +49,31 @@ export class JwksCache {
       }) as Verify)
     }
     this.verifiers = next
+  }
+
+  /**
+   * Fetches the keys, and while none are known keeps retrying in the background with a capped backoff
+   * (the auth service may start after this one). Requests never fetch a missing set themselves.
+   */
+  async start (onError: (error: unknown) => void): Promise<void> {
+    let delay = 100
+    const attempt = async (): Promise<void> => {
+      try {
+        await this.refresh()
+      } catch (error) {
+        onError(error)
+        if (this.closed || this.verifiers.size > 0) return
+        this.retryTimer = setTimeout(() => { void attempt() }, delay)
+        this.retryTimer.unref()
+        delay = Math.min(delay * 2, 5000)
+      }
+    }
+    await attempt()
+  }
+
+  close (): void {
+    this.closed = true
+    clearTimeout(this.retryTimer)
   }
 
   /** The verifier for `kid`, refetching the set once per cooldown when the kid is unknown. */

@@ -67,7 +67,8 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     let kid: unknown
     try { kid = JSON.parse(Buffer.from(headerPart, 'base64url').toString()).kid } catch { kid = undefined }
     if (typeof kid !== 'string' || kid.length > 128) throw refuse('token', 'Malformed access token')
-    if (jwks.size === 0) await jwks.refresh().catch(() => { throw new KeysUnavailable() })
+    // No keys yet (the auth service was unreachable): 503 at once; JwksCache retries in the background.
+    if (jwks.size === 0) throw new KeysUnavailable()
     const verify = await jwks.verifierFor(kid)
     if (verify === undefined) throw refuse('token', 'Access token signed by an unknown key')
     let claims: TokenClaims
