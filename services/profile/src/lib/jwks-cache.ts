@@ -63,7 +63,7 @@ export class JwksCache {
       } catch (error) {
         onError(error)
         if (this.closed || this.verifiers.size > 0) return
-        this.retryTimer = setTimeout(() => { void attempt() }, delay)
+        this.retryTimer = setTimeout(() => { attempt().catch(onError) }, delay)
         this.retryTimer.unref()
         delay = Math.min(delay * 2, 5000)
       }
