@@ -62,7 +62,7 @@ export function loadConfig<T extends TObject> (schema: T, env: Env = process.env
     if (!Value.Check(property, found)) problems.push(`${key}: ${describe(property)} (got ${shown(key, raw[key])})`)
   }
   const config = value as Static<T>
-  problems.push(...productionProblems(config as CommonConfig))
+  problems.push(...crossFieldProblems(config as CommonConfig))
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
@@ -96,7 +96,8 @@ export function cookieSecure (config: Pick<CommonConfig, 'NODE_ENV' | 'COOKIE_SE
   return config.COOKIE_SECURE ?? isProduction(config)
 }
 
-function productionProblems (config: CommonConfig): string[] {
+/** Rules that span several variables, or depend on NODE_ENV. */
+function crossFieldProblems (config: CommonConfig): string[] {
   const problems: string[] = []
   if (config.SESSION_ABSOLUTE_TTL < config.SESSION_IDLE_TTL) {
     problems.push('SESSION_ABSOLUTE_TTL must not be shorter than SESSION_IDLE_TTL')

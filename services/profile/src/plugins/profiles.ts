@@ -41,9 +41,10 @@ export const profilesPlugin = fp(async (fastify) => {
   async function update (identity: Identity, changes: { name?: string, bio?: string }): Promise<Profile> {
     const key = profileKey(identity.id)
     const fields = { ...changes, updatedAt: new Date().toISOString() }
-    const result = await redis.multi().hset(key, fields).hsetnx(key, 'name', identity.name).hgetall(key).exec()
-    const [, , [error, stored] = [null, {}]] = result ?? []
-    if (error !== null && error !== undefined) throw error
+    // One transaction: the write and the read-back see no other update in between.
+    const replies = await redis.multi().hset(key, fields).hsetnx(key, 'name', identity.name).hgetall(key).exec()
+    const [error, stored] = replies?.[2] ?? [new Error('profile update: transaction discarded'), null]
+    if (error !== null) throw error
     return view(identity, stored as Record<string, string>)
   }
 
