@@ -30,6 +30,8 @@ function failFastOptions (config: RedisConfig): RedisOptions {
     commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: Math.max(1000, config.REDIS_COMMAND_TIMEOUT_MS * 4),
     maxRetriesPerRequest: 0,
+    // Commands issued in the same tick (concurrent requests) leave in one write: fewer syscalls per request.
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
     keyPrefix: config.REDIS_KEY_PREFIX
   }

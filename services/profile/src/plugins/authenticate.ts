@@ -44,6 +44,9 @@ const challenge = 'Bearer realm="authpair"'
 export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sessionSecret, store, jwks, revocation, mode, tokenCacheSize }) => {
   await fastify.register(cookie, { secret: sessionSecret })
   const cache = new VerifiedTokenCache<TokenClaims>(tokenCacheSize)
+  // Signed sid cookie -> session id. A signature never stops being valid; the session's life is checked
+  // in Redis on every request, so an entry only needs to outlive the longest possible session.
+  const signedCookies = new VerifiedTokenCache<string>(tokenCacheSize)
   const decisions = new Counter({
     name: 'authpair_auth_decisions_total',
     help: 'Authentication decisions by credential, revocation mode and outcome',
@@ -91,15 +94,23 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     request.identity = { id: claims.sub, email: claims.email, name: claims.name, auth: 'token' }
   }
 
-  async function fromSession (request: FastifyRequest, signed: string): Promise<void> {
+  function sessionIdOf (signed: string): string {
+    const cached = signedCookies.get(signed)
+    if (cached !== undefined) return cached
     const unsigned = fastify.unsignCookie(signed)
     if (!unsigned.valid || unsigned.value === null) throw refuse('session', 'Invalid session cookie')
+    signedCookies.set(signed, unsigned.value, Date.now() + store.lifetimes.absoluteTtlMs)
+    return unsigned.value
+  }
+
+  async function fromSession (request: FastifyRequest, signed: string): Promise<void> {
+    const sessionId = sessionIdOf(signed)
     const started = performance.now()
-    const record = await store.read(unsigned.value)
+    const record = await store.read(sessionId)
     storeLatency.observe((performance.now() - started) / 1000)
     if (record === null) throw refuse('session', 'Session expired or logged out')
     // Activity is written back at most once per interval, off the request path.
-    if (store.isTouchDue(record)) store.touch(unsigned.value, record).catch((error: unknown) => request.log.warn({ err: error }, 'session touch failed'))
+    if (store.isTouchDue(record)) store.touch(sessionId, record).catch((error: unknown) => request.log.warn({ err: error }, 'session touch failed'))
     decisions.inc({ auth: 'session', mode: 'session', outcome: 'accepted' })
     request.identity = { id: record.userId, email: record.email, name: record.name, auth: 'session', csrfToken: record.csrfToken }
   }
