@@ -32,7 +32,7 @@ function failFastOptions (config: RedisConfig): RedisOptions {
     maxRetriesPerRequest: 0,
     // Commands issued in the same tick (concurrent requests) leave in one write: fewer syscalls per request.
     enableAutoPipelining: true,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
     keyPrefix: config.REDIS_KEY_PREFIX
   }
 }
@@ -47,7 +47,7 @@ export function createRedisClient (config: RedisConfig, name = 'authpair'): Redi
       lazyConnect,
       enableOfflineQueue,
       redisOptions,
-      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000)
+      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000)
     })
   }
   if (config.REDIS_SENTINELS !== undefined) {

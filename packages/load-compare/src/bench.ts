@@ -1,0 +1,69 @@
+// `pnpm bench`: GET /v1/me in each mode against the bare route of the same profile process, run back to
+// back, and against the naive express + express-session + jsonwebtoken version of the same routes.
+// The services run on CPU 0, this load generator on CPU 1. Prints the ratios and the targets they meet.
+import { parseArgs } from 'node:util'
+import { Harness, type ModeSpec } from './harness.js'
+import { throughputModes } from './modes.js'
+import { pinSelf, spawnService } from './services.js'
+import { startStack } from './stack.js'
+import { formatTable } from './table.js'
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '100' } } })
+const stack = await startStack({ roles: ['stateless', 'no-cache', 'denylist', 'push'], serviceCpu: 0, otherCpu: 1 })
+const naive = await spawnService({ dir: 'packages/load-compare', entry: 'src/naive/server.ts', env: { ...stack.env, AUTH_URL: stack.auth }, cpu: 0 })
+// After the start: children inherit the affinity of the process that spawns them.
+const pinned = pinSelf(1)
+try {
+  const harness = await Harness.create(stack, {
+    duration: Number(values.duration), warmup: 2, warmupEveryRun: true, connections: Number(values.connections), pipelining: 1, manyTokens: 1, progress: process.stderr.isTTY
+  })
+  const naiveLogin = await fetch(`${naive.url}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'u1', email: harness.client.email, name: 'Load Compare' }) })
+  const naiveCookie = (naiveLogin.headers.get('set-cookie') ?? '').split(';')[0] as string
+
+  const byVariant = (mode: string, variant: string) => throughputModes(1).find((spec) => spec.mode === mode && spec.variant.startsWith(variant)) as ModeSpec
+  const checks = [
+    { label: 'session', spec: byVariant('session', ''), target: 0.70, naive: 'session' },
+    { label: 'token, verified-token cache on', spec: byVariant('token', 'cache on'), target: 0.75, naive: 'token' },
+    { label: 'token, cache off', spec: byVariant('token', 'cache off'), target: undefined, naive: 'token' },
+    { label: 'token + push', spec: byVariant('token+push', ''), target: 0.70, naive: 'token' },
+    { label: 'token + denylist', spec: byVariant('token+denylist', ''), target: 0.60, naive: 'token' }
+  ] as const
+
+  const naiveRps: Record<string, number> = {}
+  const naiveSpec = byVariant('ceiling', '')
+  for (const [name, headers] of [['bare', {}], ['session', { cookie: naiveCookie }], ['token', { authorization: `Bearer ${harness.bearer}` }]] as const) {
+    const path = name === 'bare' ? '/bench/bare' : '/v1/me'
+    const run = await harness.run(naiveSpec, { scenario: 'throughput', target: { url: `${naive.url}${path}`, pid: naive.pid, headerSets: [headers] } })
+    if (run.flagged) throw new Error(`naive ${name}: ${run.errors} errors, ${run.non2xx} non-2xx`)
+    naiveRps[name] = run.rps
+  }
+
+  const rows: string[][] = []
+  let allMet = true
+  for (const check of checks) {
+    // The bare route of the same process just before and just after the mode: their mean is the ceiling.
+    const { url, pid } = harness.target(check.spec)
+    const bareRun = async () => await harness.run(naiveSpec, { scenario: 'throughput', target: { url: url.replace('/v1/me', '/bench/bare'), pid, headerSets: [{}] } })
+    const before = await bareRun()
+    const run = await harness.run(check.spec, { scenario: 'throughput' })
+    const after = await bareRun()
+    if (run.flagged || before.flagged || after.flagged) throw new Error(`${check.label}: errors or non-2xx answers`)
+    const bare = { rps: (before.rps + after.rps) / 2 }
+    const ratio = run.rps / bare.rps
+    const overNaive = run.rps / (naiveRps[check.naive] as number)
+    const met = (check.target === undefined || ratio >= check.target) && overNaive >= 4
+    allMet &&= met
+    rows.push([check.label, fmt(run.rps), fmt(bare.rps), ratio.toFixed(2), check.target === undefined ? '—' : `≥ ${check.target.toFixed(2)}`,
+      `${overNaive.toFixed(1)}× naive ${check.naive}`, met ? 'yes' : 'NO', String(run.cpuMicrosPerRequest)])
+  }
+  console.log(`\nGET /v1/me, ${values.duration} s per run, ${values.connections} connections, ${pinned ? 'services on CPU 0, load on CPU 1' : 'not pinned'}`)
+  console.log(formatTable(['mode', 'req/s', 'bare req/s', 'ratio', 'target', 'vs naive (≥ 4×)', 'met', 'CPU µs/req'], rows))
+  console.log(`naive express: bare ${fmt(naiveRps.bare as number)} req/s, session ${fmt(naiveRps.session as number)} req/s, token ${fmt(naiveRps.token as number)} req/s`)
+  console.log(allMet ? 'All targets met.' : 'Some targets NOT met.')
+  harness.close()
+} finally {
+  await naive.stop()
+  await stack.close()
+}
+
+function fmt (rps: number): string { return Math.round(rps).toLocaleString('en-US') }

@@ -1,0 +1,154 @@
+import { AuthClient, type Session } from './auth-client.js'
+import { runLoad, type LoadOptions } from './load.js'
+import { processCpuMicros } from './process-cpu.js'
+import { RedisStats } from './redis-stats.js'
+import type { ModeName, RunRecord, ScenarioName } from './schema.js'
+import type { ProfileRole, Stack } from './stack.js'
+
+/** Which credential a mode's requests carry. */
+export type Credential = 'none' | 'cookie' | 'bearer' | 'many-bearers'
+
+/** One line of a comparison: a mode, on the profile instance configured for it, with its credential. */
+export interface ModeSpec {
+  mode: ModeName
+  variant: string
+  role: ProfileRole
+  credential: Credential
+}
+
+export interface Settings {
+  duration: number
+  /** Seconds of unrecorded load before each run, or only before a profile instance's first run. */
+  warmup: number
+  warmupEveryRun: boolean
+  connections: number
+  pipelining: number
+  manyTokens: number
+  progress: boolean
+}
+
+export interface RunOptions {
+  scenario: ScenarioName
+  variantSuffix?: string
+  rate?: number
+  connections?: number
+  duration?: number
+  onAnswer?: LoadOptions['onAnswer']
+  /** Skip the warm-up (runs that share a clock, like the outage). */
+  noWarmup?: boolean
+  extra?: Partial<RunRecord>
+  /** Another server than the spec's profile instance (the naive baseline), with its own credential headers. */
+  target?: { url: string, pid?: number, headerSets: Array<Record<string, string>> }
+}
+
+/** The stack, the credentials of this tool's own user, and a way to measure one run. */
+export class Harness {
+  private constructor (
+    readonly stack: Stack,
+    readonly settings: Settings,
+    readonly client: AuthClient,
+    readonly session: Session,
+    readonly bearer: string,
+    readonly bearers: string[],
+    private readonly redis: RedisStats | undefined
+  ) {}
+
+  static async create (stack: Stack, settings: Settings): Promise<Harness> {
+    const client = new AuthClient(stack.auth)
+    await client.register()
+    const session = await client.session()
+    const bearers = await client.manyAccessTokens(Math.max(1, settings.manyTokens))
+    let redis: RedisStats | undefined
+    if (stack.redisUrl !== undefined) {
+      redis = new RedisStats(stack.redisUrl)
+      await redis.connect().catch(() => { redis = undefined })
+    }
+    return new Harness(stack, settings, client, session, bearers[0] as string, bearers, redis)
+  }
+
+  close (): void { this.redis?.close() }
+
+  headerSets (credential: Credential): Array<Record<string, string>> {
+    if (credential === 'cookie') return [{ cookie: this.session.cookie }]
+    if (credential === 'bearer') return [{ authorization: `Bearer ${this.bearer}` }]
+    if (credential === 'many-bearers') return this.bearers.map((token) => ({ authorization: `Bearer ${token}` }))
+    return [{}]
+  }
+
+  target (spec: ModeSpec): { url: string, pid?: number } {
+    const target = this.stack.profiles[spec.role]
+    if (target === undefined) throw new Error(`no profile instance for ${spec.role}`)
+    return { url: `${target.url}${pathOf(spec)}`, pid: target.pid }
+  }
+
+  private readonly warmed = new Set<string>()
+
+  /** Closed-loop load, not recorded: a process that has served nothing yet is slow (the JIT is at work). */
+  async warmUp (spec: ModeSpec): Promise<void> {
+    await this.warmUpUrl(this.target(spec).url, this.headerSets(spec.credential))
+  }
+
+  private async warmUpUrl (url: string, headerSets: Array<Record<string, string>>): Promise<void> {
+    this.warmed.add(url)
+    if (this.settings.warmup <= 0) return
+    await runLoad({ url, title: 'warm-up', headerSets, duration: this.settings.warmup, connections: this.settings.connections, pipelining: 1 })
+  }
+
+  /** A warm-up (not recorded), then the measured run with the profile's CPU and Redis's counters around it. */
+  async run (spec: ModeSpec, options: RunOptions): Promise<RunRecord> {
+    const { url, pid } = options.target ?? this.target(spec)
+    const headerSets = options.target?.headerSets ?? this.headerSets(spec.credential)
+    const variant = [spec.variant, options.variantSuffix].filter(Boolean).join(', ')
+    const load = {
+      url,
+      headerSets,
+      connections: options.connections ?? this.settings.connections,
+      pipelining: options.rate === undefined ? this.settings.pipelining : 1,
+      rate: options.rate
+    }
+    if (options.noWarmup !== true && (this.settings.warmupEveryRun || !this.warmed.has(url))) await this.warmUpUrl(url, headerSets)
+    const cpuBefore = processCpuMicros(pid)
+    const redisBefore = await this.redis?.snapshot()
+    const result = await runLoad({
+      ...load,
+      title: `${spec.mode} ${variant}`,
+      duration: options.duration ?? this.settings.duration,
+      onAnswer: options.onAnswer,
+      progress: this.settings.progress
+    })
+    const cpuAfter = processCpuMicros(pid)
+    const redisAfter = await this.redis?.snapshot()
+    const perRequest = (delta: number | undefined) =>
+      delta === undefined || result.requests === 0 ? null : round(delta / result.requests, 3)
+    return {
+      scenario: options.scenario,
+      mode: spec.mode,
+      variant,
+      requests: result.requests,
+      rps: round(result.rps, 1),
+      latency: result.latency,
+      errors: result.errors,
+      non2xx: result.non2xx,
+      flagged: result.errors + result.non2xx > 0,
+      cpuMicrosPerRequest: perRequest(cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore),
+      redisCommandsPerRequest: perRequest(redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter.commands - redisBefore.commands),
+      redisCpuMicrosPerRequest: perRequest(redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter.cpuMicros - redisBefore.cpuMicros),
+      credentialBytes: credentialBytes(headerSets),
+      ...(options.rate === undefined ? {} : { offeredRate: options.rate }),
+      ...options.extra
+    }
+  }
+}
+
+export const pathOf = (spec: ModeSpec): string => spec.mode === 'ceiling' ? '/bench/bare' : '/v1/me'
+
+/** Bytes of the credential header line (`name: value\r\n`), averaged over the sets in use. */
+function credentialBytes (headerSets: Array<Record<string, string>>): number {
+  let total = 0
+  for (const headers of headerSets) {
+    for (const [name, value] of Object.entries(headers)) total += Buffer.byteLength(`${name}: ${value}\r\n`)
+  }
+  return Math.round(total / headerSets.length)
+}
+
+export const round = (value: number, digits = 1): number => Number(value.toFixed(digits))

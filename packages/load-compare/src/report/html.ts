@@ -1,0 +1,56 @@
+import type { ReportRecord } from '../schema.js'
+import { SUMMARY_HEADER, summaryRow } from '../summary.js'
+import { charts, renderSvg } from './charts.js'
+
+const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string)
+
+const STYLE = `
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: 0.9rem; }
+.flag { color: #b00020; font-weight: bold; }
+.note { background: #f6f6f6; padding: 0.75rem 1rem; border-left: 4px solid #30638e; }
+`
+
+/** A self-contained page: inline CSS and inline SVG charts, no script, nothing fetched. */
+export async function renderReport (report: ReportRecord): Promise<string> {
+  const { meta } = report
+  const figures: string[] = []
+  for (const chart of charts(report)) {
+    figures.push(`<figure id="chart-${chart.id}"><h2>${escape(chart.title)}</h2>${await renderSvg(chart.spec)}<figcaption>${escape(chart.caption)}</figcaption></figure>`)
+  }
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11])
+  const rows = report.runs.map((run) => `<tr${run.flagged && run.scenario !== 'outage' ? ' class="flag"' : ''}>${summaryRow(run).map((cell, i) => `<td${numeric.has(i) ? ' class="n"' : ''}>${escape(cell)}</td>`).join('')}</tr>`)
+  const capacity = report.capacity === null
+    ? ''
+    : `<h2>Capacity model</h2><p class="note">Measured: profile CPU per request for each mode, Redis commands per request, and Redis CPU per command
+(${report.capacity.redisCpuMicrosPerCommand ?? '–'} µs). Projected: throughput for more profile instances (one core each) and for
+Redis Cluster shards, assuming the costs stay linear; the network, the load balancer and the auth service are left out.</p>
+<table><tr><th>mode</th><th>variant</th><th>CPU µs/req</th><th>Redis cmd/req</th><th>per instance (req/s)</th><th>one Redis core (req/s)</th></tr>
+${report.capacity.modes.map((mode) => `<tr><td>${escape(mode.mode)}</td><td>${escape(mode.variant)}</td><td class="n">${mode.cpuMicrosPerRequest}</td><td class="n">${mode.redisCommandsPerRequest}</td><td class="n">${mode.perInstanceRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingRps === null ? 'no Redis work' : mode.redisCeilingRps.toLocaleString('en-US')}</td></tr>`).join('\n')}
+</table>`
+  const revocation = report.revocation.map((entry) =>
+    `<tr><td>${escape(entry.mode)}</td><td>${escape(entry.action)}</td><td class="n">${entry.lagMs === null ? 'until exp' : `${entry.lagMs} ms`}</td><td>${escape(entry.note ?? entry.samplesMs.join(', '))}</td></tr>`)
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>authpair load-compare report</title><style>${STYLE}</style></head>
+<body><main>
+<h1>Sessions against tokens: what each costs</h1>
+<p>${escape(meta.machine.cpuModel)}, ${meta.machine.cores} cores, Node ${escape(meta.node)}, ${meta.commit === null ? '' : `commit ${escape(meta.commit.slice(0, 12))}, `}${escape(meta.target)};
+${meta.settings.duration} s per run, ${meta.settings.connections} connections, pipelining ${meta.settings.pipelining}${meta.settings.pinned ? ', services and load generator on different cores' : ''}. Started ${escape(meta.startedAt)}.</p>
+<p class="note">Every number in the tables and the first five charts is measured in this run. Only the capacity chart is a projection, computed from the measured costs.</p>
+<h2>Summary</h2>
+<table><tr>${SUMMARY_HEADER.map((title) => `<th>${escape(title)}</th>`).join('')}</tr>
+${rows.join('\n')}
+</table>
+${report.revocation.length === 0 ? '' : `<h2>Revocation</h2><table><tr><th>mode</th><th>action</th><th>lag</th><th>samples / note</th></tr>${revocation.join('\n')}</table>`}
+${figures.join('\n')}
+${capacity}
+${report.skipped.map((entry) => `<p>Skipped ${escape(entry.scenario)}: ${escape(entry.reason)}</p>`).join('\n')}
+</main></body></html>
+`
+}

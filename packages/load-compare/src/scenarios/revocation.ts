@@ -1,0 +1,102 @@
+import type { Harness } from '../harness.js'
+import type { RevocationRecord } from '../schema.js'
+import type { ProfileRole } from '../stack.js'
+
+export interface RevocationPlan {
+  /** Measurements per mode; the median is reported. */
+  repeats: number
+  /** How long to keep asking before concluding the credential is still accepted. */
+  patienceMs: number
+}
+
+interface Probe {
+  mode: RevocationRecord['mode']
+  action: string
+  role: ProfileRole
+  /** Logs in, revokes, and returns the credential header to try afterwards. */
+  revoke: () => Promise<Record<string, string>>
+}
+
+/**
+ * For each mode: log in, check the credential works, revoke it (log out, or revoke the token), then ask
+ * the profile service as fast as one client can until it refuses. The lag runs from the revoking call's
+ * answer to the first refusal, so it includes one request's round trip.
+ */
+export async function revocationLag (harness: Harness, plan: RevocationPlan): Promise<RevocationRecord[]> {
+  const { client } = harness
+  const tokenProbe = (mode: Probe['mode'], role: ProfileRole): Probe => ({
+    mode,
+    role,
+    action: 'POST /v1/tokens/revoke with the access token',
+    revoke: async () => {
+      const pair = await client.tokens()
+      const headers = { authorization: `Bearer ${pair.access_token}` }
+      await expectStatus(harness, role, headers, 200)
+      await client.revoke(pair)
+      return headers
+    }
+  })
+  const probes: Probe[] = [
+    {
+      mode: 'session',
+      role: 'stateless',
+      action: 'DELETE /v1/sessions/current',
+      revoke: async () => {
+        const session = await client.session()
+        const headers = { cookie: session.cookie }
+        await expectStatus(harness, 'stateless', headers, 200)
+        await client.logout(session)
+        return headers
+      }
+    },
+    tokenProbe('token', 'stateless'),
+    tokenProbe('token+denylist', 'denylist'),
+    tokenProbe('token+push', 'push')
+  ]
+  const results: RevocationRecord[] = []
+  for (const probe of probes) {
+    if (harness.stack.profiles[probe.role] === undefined) continue
+    const samples: number[] = []
+    for (let i = 0; i < plan.repeats; i++) {
+      const headers = await probe.revoke()
+      const lag = await timeUntilRefused(harness, probe.role, headers, plan.patienceMs)
+      if (lag === null) break
+      samples.push(Number(lag.toFixed(2)))
+    }
+    results.push(samples.length === 0
+      ? {
+          mode: probe.mode,
+          action: probe.action,
+          lagMs: null,
+          samplesMs: [],
+          note: `still accepted ${plan.patienceMs} ms after the revocation: a stateless token works until its exp (ACCESS_TOKEN_TTL, 900 s by default)`
+        }
+      : { mode: probe.mode, action: probe.action, lagMs: median(samples), samplesMs: samples })
+  }
+  return results
+}
+
+async function me (harness: Harness, role: ProfileRole, headers: Record<string, string>): Promise<number> {
+  const response = await fetch(`${harness.stack.profiles[role]?.url as string}/v1/me`, { headers })
+  await response.arrayBuffer()
+  return response.status
+}
+
+async function expectStatus (harness: Harness, role: ProfileRole, headers: Record<string, string>, status: number): Promise<void> {
+  const got = await me(harness, role, headers)
+  if (got !== status) throw new Error(`revocation lag: expected ${status} before revoking, got ${got}`)
+}
+
+async function timeUntilRefused (harness: Harness, role: ProfileRole, headers: Record<string, string>, patienceMs: number): Promise<number | null> {
+  const revokedAt = performance.now()
+  while (performance.now() - revokedAt < patienceMs) {
+    if (await me(harness, role, headers) === 401) return performance.now() - revokedAt
+  }
+  return null
+}
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] as number : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}

@@ -1,0 +1,34 @@
+import type { Harness, ModeSpec } from '../harness.js'
+import type { RunRecord } from '../schema.js'
+
+export const ADDED_RTTS_MS = [0, 1, 5]
+
+const DISTANT: ModeSpec[] = [
+  { mode: 'session', variant: 'one GET per request', role: 'distant', credential: 'cookie' },
+  { mode: 'token', variant: 'cache on, one token', role: 'distant', credential: 'bearer' }
+]
+
+/** Few connections, closed loop: each request's own latency shows, not a queue's. */
+const CONNECTIONS = 10
+
+/**
+ * The profile instance that reaches Redis through the latency proxy, at each added round trip: the
+ * session mode pays it on every request, the stateless token mode never does.
+ */
+export async function storeDistance (harness: Harness): Promise<RunRecord[]> {
+  const proxy = harness.stack.proxy
+  if (proxy === undefined) throw new Error('store distance needs the latency proxy')
+  // Warm up at full speed first: at a fixed rate the first runs would measure the JIT.
+  for (const spec of DISTANT) await harness.warmUp(spec)
+  const runs: RunRecord[] = []
+  for (const addedRttMs of ADDED_RTTS_MS) {
+    proxy.addedRttMs = addedRttMs
+    for (const spec of DISTANT) {
+      runs.push(await harness.run(spec, {
+        scenario: 'store-distance', connections: CONNECTIONS, variantSuffix: `+${addedRttMs} ms store RTT, ${CONNECTIONS} connections`, extra: { addedRttMs }
+      }))
+    }
+  }
+  proxy.addedRttMs = 0
+  return runs
+}

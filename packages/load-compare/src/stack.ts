@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { generatePrivateJwk } from '@authpair/keys'
+import { deletePrefix, OwnRedis } from '@authpair/testing'
+import { LatencyProxy } from './latency-proxy.js'
+import { pinProcess, spawnService, type ServiceProcess } from './services.js'
+
+/** The profile instances a comparison needs, one process each, differing only in configuration. */
+export const PROFILE_ROLES = {
+  /** TOKEN_REVOCATION=off with the verified-token cache: also serves the ceiling and the session mode. */
+  stateless: { TOKEN_REVOCATION: 'off' },
+  'no-cache': { TOKEN_REVOCATION: 'off', TOKEN_CACHE_SIZE: '0' },
+  denylist: { TOKEN_REVOCATION: 'denylist' },
+  push: { TOKEN_REVOCATION: 'push' },
+  /** Reaches Redis through the latency proxy. */
+  distant: { TOKEN_REVOCATION: 'off' }
+} as const
+
+export type ProfileRole = keyof typeof PROFILE_ROLES
+
+export interface Target { url: string, pid?: number }
+
+export interface Stack {
+  auth: string
+  profiles: Partial<Record<ProfileRole, Target>>
+  /** Where Redis's counters are read; undefined when the target's Redis is not reachable from here. */
+  redisUrl?: string
+  /** Present when this tool started Redis itself: the outage scenario needs it. */
+  ownRedis?: OwnRedis
+  proxy?: LatencyProxy
+  /** Targets a running deployment rather than processes of its own. */
+  external: boolean
+  /** The settings the services were started with (empty for an external target). */
+  env: Record<string, string>
+  close: () => Promise<void>
+}
+
+export interface StackOptions {
+  roles: ProfileRole[]
+  authUrl?: string
+  profileUrl?: string
+  redisUrl?: string
+  /** CPU the profile processes are pinned to. */
+  serviceCpu?: number
+  otherCpu?: number
+}
+
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
+
+/**
+ * Either the running deployment named by `authUrl`/`profileUrl`, or an auth process and one profile
+ * process per role over a Redis: a redis-server of its own (persistent, so that the outage scenario
+ * can restart it with the sessions intact) or, without redis-server, the one at `redisUrl`.
+ */
+export async function startStack (options: StackOptions): Promise<Stack> {
+  if (options.authUrl !== undefined || options.profileUrl !== undefined) {
+    if (options.authUrl === undefined || options.profileUrl === undefined) throw new Error('--auth-url and --profile-url go together')
+    return { auth: options.authUrl, profiles: { stateless: { url: options.profileUrl } }, redisUrl: options.redisUrl, external: true, env: {}, close: async () => {} }
+  }
+  const cleanups: Array<() => Promise<void>> = []
+  const close = async () => { for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {}) }
+  try {
+    let ownRedis: OwnRedis | undefined
+    let redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379'
+    if (options.redisUrl === undefined && hasRedisServer) {
+      const started = await OwnRedis.start({ persistent: true })
+      // Redis is another host in production: here it shares the load generator's core, not the profile's.
+      if (options.otherCpu !== undefined) pinProcess(started.pid, options.otherCpu)
+      cleanups.push(async () => { await started.stop() })
+      ownRedis = started
+      redisUrl = started.url
+    }
+    const prefix = `compare:${randomBytes(4).toString('hex')}:`
+    if (ownRedis === undefined) cleanups.push(async () => { await deletePrefix(redisUrl, prefix) })
+    const env = {
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+      JWT_PRIVATE_KEYS: JSON.stringify({ keys: [generatePrivateJwk()] }),
+      LOGIN_LIMIT_PER_IP: '100000',
+      LOGIN_LIMIT_PER_ACCOUNT: '100000',
+      JWT_ISSUER: 'authpair-compare',
+      JWT_AUDIENCE: 'authpair'
+    }
+    const started: ServiceProcess[] = []
+    cleanups.push(async () => { await Promise.all(started.map(async (service) => await service.stop())) })
+    const auth = await spawnService({ dir: 'services/auth', env, cpu: options.otherCpu })
+    started.push(auth)
+
+    let proxy: LatencyProxy | undefined
+    if (options.roles.includes('distant')) {
+      const { hostname, port } = new URL(redisUrl)
+      proxy = new LatencyProxy({ host: hostname, port: Number(port === '' ? 6379 : port) })
+      const distant = proxy
+      cleanups.push(async () => { await distant.close() })
+    }
+    const proxyUrl = proxy === undefined ? undefined : await proxy.listen()
+    const profiles: Stack['profiles'] = {}
+    await Promise.all(options.roles.map(async (role) => {
+      const profile = await spawnService({
+        dir: 'services/profile',
+        env: { ...env, ...PROFILE_ROLES[role], REDIS_URL: role === 'distant' ? proxyUrl as string : redisUrl, AUTH_URL: auth.url },
+        cpu: options.serviceCpu
+      })
+      started.push(profile)
+      profiles[role] = profile
+    }))
+    return { auth: auth.url, profiles, redisUrl, ownRedis, proxy, external: false, env, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}

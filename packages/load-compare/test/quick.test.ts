@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { Value } from 'typebox/value'
+import { Report, type ReportRecord } from '../src/schema.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const cli = fileURLToPath(new URL('../bin/authpair-compare.js', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'authpair-compare-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+
+async function runCli (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string, seconds: number }> {
+  const started = performance.now()
+  // REDIS_URL unset: the tool starts a redis-server of its own, which the outage scenario needs.
+  const { REDIS_URL: _ignored, ...env } = process.env
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { code, stdout, stderr, seconds: (performance.now() - started) / 1000 }
+}
+
+t.test('--quick measures every mode and scenario, within a minute, into JSON and HTML', async (t) => {
+  const json = join(dir, 'report.json')
+  const html = join(dir, 'report.html')
+  const result = await runCli(['--quick', '--json', json, '--report', html])
+  t.equal(result.code, 0, result.stderr)
+  t.ok(result.seconds < 60, `--quick took ${result.seconds.toFixed(1)} s`)
+  t.match(result.stdout, /scenario\s+mode\s+variant\s+req\/s/, 'a summary table is printed')
+
+  const report = JSON.parse(readFileSync(json, 'utf8')) as ReportRecord
+  t.same([...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`), [], 'the JSON matches its schema')
+  t.equal(report.meta.settings.quick, true)
+
+  const modesOf = (scenario: string) => new Set(report.runs.filter((run) => run.scenario === scenario).map((run) => run.mode))
+  t.same([...modesOf('throughput')].sort(), ['ceiling', 'session', 'token', 'token+denylist', 'token+push'], 'every mode ran')
+  t.ok(report.runs.some((run) => run.mode === 'token' && /cache off/.test(run.variant)) && report.runs.some((run) => run.mode === 'token' && /100 tokens/.test(run.variant)),
+    'the token mode ran with the cache off and on, with one token and with many')
+  t.same([...modesOf('store-distance')].sort(), ['session', 'token'])
+  t.same(report.runs.filter((run) => run.scenario === 'store-distance').map((run) => run.addedRttMs), [0, 0, 1, 1, 5, 5])
+  for (const run of report.runs.filter((run) => run.scenario !== 'outage')) {
+    t.ok(run.rps > 0 && run.errors === 0 && run.non2xx === 0 && !run.flagged, `${run.scenario} ${run.mode} (${run.variant}): ${run.rps} req/s, ${run.errors} errors, ${run.non2xx} non-2xx`)
+  }
+  const session = report.runs.find((run) => run.scenario === 'throughput' && run.mode === 'session')
+  const token = report.runs.find((run) => run.scenario === 'throughput' && run.mode === 'token')
+  t.ok(session !== undefined && session.redisCommandsPerRequest !== null && session.redisCommandsPerRequest >= 0.9, 'a session request costs a Redis command')
+  t.ok(token !== undefined && token.redisCommandsPerRequest !== null && token.redisCommandsPerRequest < 0.1, 'a token request costs none')
+  t.ok(token !== undefined && session !== undefined && token.credentialBytes > session.credentialBytes, 'a bearer header is bigger than the session cookie')
+
+  const outage = (mode: string) => report.runs.find((run) => run.scenario === 'outage' && run.mode === mode)?.timeline ?? []
+  const failedWhileDown = (mode: string) => outage(mode).filter((point) => point.storeDown).reduce((sum, point) => sum + point.failed, 0)
+  t.ok(failedWhileDown('session') > 0, 'sessions fail while Redis is down')
+  t.ok(failedWhileDown('token+denylist') > 0, 'the denylist fails closed while Redis is down')
+  for (const mode of ['token', 'token+push']) {
+    const points = outage(mode)
+    t.ok(points.length >= 5 && points.every((point) => point.failed === 0) && points.some((point) => point.storeDown && point.ok > 0), `${mode} keeps answering 200 through the outage`)
+  }
+  const lastSecond = report.runs.find((run) => run.scenario === 'outage')?.timeline?.find((point) => point.second === 5)
+  const lastSession = outage('session').find((point) => point.second === 5)
+  t.ok(lastSecond?.storeDown === false && lastSession !== undefined && lastSession.ok > 0 && lastSession.failed === 0,
+    'sessions recover by themselves once Redis is back (reconnection backoff at most 1 s)')
+
+  const lag = Object.fromEntries(report.revocation.map((entry) => [entry.mode, entry.lagMs]))
+  t.equal(lag.token, null, 'a revoked token with revocation off keeps working')
+  for (const mode of ['session', 'token+denylist', 'token+push']) t.ok(typeof lag[mode] === 'number' && (lag[mode] as number) < 100, `${mode}: refused ${String(lag[mode])} ms after the revocation`)
+
+  t.ok(report.capacity !== null && report.capacity.projection.length > 0, 'the capacity model is in the report')
+
+  const page = readFileSync(html, 'utf8')
+  t.notMatch(page, /<script|https?:\/\/(?!www\.w3\.org)/, 'the report loads nothing and runs no script')
+  t.test('the HTML report renders its charts in Chromium', { skip: existsSync(CHROMIUM) ? false : 'Chromium not installed' }, async (t) => {
+    const { chromium } = await import('playwright-core')
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    t.teardown(async () => { await browser.close() })
+    const tab = await browser.newPage()
+    await tab.goto(`file://${html}`)
+    const charts = await tab.$$eval('figure', (figures) => figures.map((figure) => ({
+      id: figure.id,
+      marks: figure.querySelectorAll('svg [class^="mark-"] path, svg [class^="mark-"] line, svg [class^="mark-"] rect').length,
+      width: figure.querySelector('svg')?.getBoundingClientRect().width ?? 0
+    })))
+    t.same(charts.map((chart) => chart.id).sort(), ['chart-capacity', 'chart-latency', 'chart-outage', 'chart-revocation', 'chart-store-distance', 'chart-throughput'])
+    for (const chart of charts) t.ok(chart.marks > 3 && chart.width > 200, `${chart.id}: ${chart.marks} marks drawn, ${Math.round(chart.width)} px wide`)
+  })
+})
+
+t.test('bad flags are refused with the usage, before anything starts', async (t) => {
+  const result = await runCli(['--scenarios', 'throughput,nonsense'])
+  t.equal(result.code, 2)
+  t.match(result.stderr, /unknown scenario: nonsense/)
+  t.match(result.stderr, /Usage: pnpm compare/)
+})
