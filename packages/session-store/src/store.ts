@@ -51,6 +51,11 @@ export class SessionStore {
    * Writes a session. A new one (never touched: lastSeenAt === createdAt) is indexed under its user;
    * an existing one is only rewritten if it still exists (SET XX), so a request finishing after a
    * logout can never bring the session back.
+   *
+   * A new session is written before its index entry: whoever reads the index (list, log out
+   * everywhere) then never finds an entry whose session is not there yet, and so never drops an entry
+   * that is about to come alive. A login racing a log out everywhere either is revoked or survives
+   * listed, never unlisted. (One transaction would need both keys in one Cluster slot.)
    */
   async save (sessionId: string, record: SessionRecord, now = Date.now()): Promise<void> {
     const ttl = this.remainingMs(record, now)
@@ -61,9 +66,9 @@ export class SessionStore {
       return
     }
     const index = keys.userIndex(record.userId)
+    await this.redis.set(keys.session(sessionId), value, 'PX', ttl)
     await this.redis.hset(index, keys.sessionField(record.handle), sessionId)
     await extendExpiry(this.redis, index, this.lifetimes.absoluteTtlMs)
-    await this.redis.set(keys.session(sessionId), value, 'PX', ttl)
   }
 
   /** Records activity: slides the idle deadline. Callers do this at most once per touch interval. */
