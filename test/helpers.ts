@@ -1,3 +1,4 @@
+import { createPrivateKey, createSign } from 'node:crypto'
 import { generatePrivateJwk } from '@authpair/keys'
 import { buildApp as buildAuth } from '@authpair/auth/app'
 import { loadAuthConfig } from '@authpair/auth/config'
@@ -24,7 +25,7 @@ export interface System {
 export async function startSystem (t: Tap, env: Record<string, string> = {}): Promise<System> {
   const keyPrefix = uniquePrefix('e2e')
   const common = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'silent', SESSION_SECRET: SECRET, ...env }
-  const authApp = await buildAuth(loadAuthConfig({ ...common, JWT_PRIVATE_KEYS: JSON.stringify({ keys: [privateJwk] }), LOGIN_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_ACCOUNT: '1000' }))
+  const authApp = await buildAuth(loadAuthConfig({ ...common, JWT_PRIVATE_KEYS: env.JWT_PRIVATE_KEYS ?? JSON.stringify({ keys: [privateJwk] }), LOGIN_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_ACCOUNT: '1000' }))
   const auth = await authApp.listen({ port: 0, host: '127.0.0.1' })
   const profileApp = await buildProfile(loadProfileConfig({ ...common, AUTH_URL: auth }))
   const profile = await profileApp.listen({ port: 0, host: '127.0.0.1' })
@@ -59,3 +60,20 @@ export async function session (system: System, email: string): Promise<{ cookie:
 }
 
 export const me = async (system: System, headers: Record<string, string>) => await fetch(`${system.profile}/v1/me`, { headers })
+
+/** A token signed with the auth service's real key, with whatever header and claims a test needs. */
+export function signedToken (claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const input = `${encode({ alg: 'RS256', typ: 'JWT', kid: privateJwk.kid, ...header })}.${encode(claims)}`
+  const signature = createSign('RSA-SHA256').update(input).sign(createPrivateKey({ key: privateJwk, format: 'jwk' })).toString('base64url')
+  return `${input}.${signature}`
+}
+
+export async function waitFor (check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return false
+}

@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { FastifyServerOptions } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { loggerOptions } from './logger.js'
@@ -16,9 +19,13 @@ export function serverOptions ({ logLevel, logStream, bodyLimit, trustProxy = fa
     logger: loggerOptions(logLevel, logStream),
     bodyLimit,
     trustProxy,
+    // A request that arrives while the service is closing is still served (its answer carries
+    // Connection: close, see drain.ts), not turned away with a 503.
+    return503OnClosing: false,
     // A slow or stalled client cannot hold a connection for ever.
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
+    clientErrorHandler: answerClientError,
     ajv: {
       customOptions: {
         // `"password": 123` is a wrong type, answered 400, not silently turned into "123".
@@ -28,4 +35,33 @@ export function serverOptions ({ logLevel, logStream, bodyLimit, trustProxy = fa
       }
     }
   }
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'Request headers too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'Request not received in time']
+}
+
+/**
+ * A request Node's HTTP parser rejects (bad bytes, oversized headers) never reaches Fastify's error
+ * handler; it still gets the contract's JSON error body, and the connection is closed.
+ */
+function answerClientError (error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET') return
+  const [status, reason, message] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Bad Request', 'Malformed HTTP request']
+  answerRaw(socket, status, reason, { error: 'invalid_request', message })
+}
+
+/**
+ * CONNECT requests go to the server's 'connect' event, not to Fastify: without a listener Node drops
+ * the connection. There is no route for them; they get the JSON 404 every unknown route gets.
+ */
+export function refuseConnect (request: IncomingMessage, socket: Duplex): void {
+  answerRaw(socket, 404, 'Not Found', { error: 'not_found', message: `No route for CONNECT ${(request.url ?? '').slice(0, 200)}` })
+}
+
+function answerRaw (socket: Duplex, status: number, reason: string, body: { error: string, message: string }): void {
+  if (socket.destroyed || !socket.writable) return
+  const json = JSON.stringify(body)
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`)
 }

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { DocsOptions } from './docs.js'
 import { opsPlugin } from './ops.js'
-import { serverOptions } from './server-options.js'
+import { refuseConnect, serverOptions } from './server-options.js'
 
 export interface ServiceSpec {
   /** `auth` or `profile`: the metrics label and the Redis client name. */
@@ -27,6 +27,7 @@ export async function buildService (config: CommonConfig, spec: ServiceSpec, reg
   const app = Fastify(serverOptions({
     logLevel: config.LOG_LEVEL, logStream: spec.logStream, bodyLimit: spec.bodyLimit, trustProxy: spec.trustProxy
   })).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.on('connect', refuseConnect)
   try {
     await app.register(redisPlugin, { config, name: `authpair-${spec.service}` })
     await app.register(opsPlugin, {

@@ -25,7 +25,17 @@ export async function buildApp (config: ProfileConfig, { logStream }: BuildOptio
 }
 
 async function revocationFor (app: FastifyInstance, config: ProfileConfig): Promise<RevocationCheck> {
-  if (config.TOKEN_REVOCATION === 'denylist') return denylistCheck(app.redis)
+  if (config.TOKEN_REVOCATION === 'denylist') {
+    let warnedAt = 0
+    return denylistCheck(app.redis, {
+      failOpen: config.DENYLIST_WHEN_STORE_DOWN === 'fail-open',
+      onUnchecked: (error) => {
+        if (Date.now() - warnedAt < 10_000) return // one line per 10 s, not one per request
+        warnedAt = Date.now()
+        app.log.warn({ err: error }, 'denylist unreachable: tokens accepted unchecked (DENYLIST_WHEN_STORE_DOWN=fail-open)')
+      }
+    })
+  }
   if (config.TOKEN_REVOCATION === 'push') {
     return await pushCheck(app.redis, config.REDIS_KEY_PREFIX, (error) => app.log.warn({ err: error }, 'revocation subscriber'))
   }

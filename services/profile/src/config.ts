@@ -7,6 +7,10 @@ export const ProfileConfigSchema = Type.Object({
   TOKEN_REVOCATION: Type.Union([Type.Literal('off'), Type.Literal('denylist'), Type.Literal('push')], {
     default: 'off', description: 'off: purely stateless; denylist: one Redis read per token request; push: revocations pushed over pub/sub'
   }),
+  DENYLIST_WHEN_STORE_DOWN: Type.Union([Type.Literal('fail-closed'), Type.Literal('fail-open')], {
+    default: 'fail-closed',
+    description: 'denylist mode with Redis unreachable: refuse token requests (503), or accept them unchecked (revoked tokens work until Redis is back)'
+  }),
   TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'verified-token cache entries (0: off)' }),
   JWT_CLOCK_LEEWAY: Type.Integer({ minimum: 0, maximum: 300, default: 1, description: 'seconds of clock skew tolerated' }),
   JWKS_REFETCH_COOLDOWN_MS: Type.Integer({ minimum: 0, default: 30000, description: 'at most one JWKS refetch per this interval for unknown kids' }),

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { JWT_ALGORITHM, type KeyRing } from '@authpair/keys'
+import { isAccessTokenClaims, JWT_ALGORITHM, type AccessTokenClaims, type KeyRing } from '@authpair/keys'
 import jwt from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import type { User } from './users.js'
 
-export interface AccessClaims {
-  sub: string
-  name: string
-  email: string
-  jti: string
-  iat: number
-  exp: number
-}
+export type AccessClaims = AccessTokenClaims
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,7 +41,9 @@ export const accessTokensPlugin = fp<AccessTokenOptions>(async (fastify, { keys,
     try {
       const { header } = fastify.jwt.decode<{ header: { kid?: unknown } }>(token, { complete: true }) ?? { header: {} }
       const key = typeof header.kid === 'string' ? keys.find(header.kid) : undefined
-      return key === undefined ? null : fastify.jwt.verify<AccessClaims>(token, { key: key.publicPem })
+      if (key === undefined) return null
+      const claims: unknown = fastify.jwt.verify(token, { key: key.publicPem })
+      return isAccessTokenClaims(claims) ? claims : null
     } catch {
       return null // malformed, forged, expired or signed by an unknown key: nothing to revoke
     }

@@ -1,14 +1,9 @@
 import { isRevoked, revocationChannel, revocationKeys, type Revocation } from '@authpair/revocation'
+import type { AccessTokenClaims } from '@authpair/keys'
+import { isStoreUnavailable } from '@authpair/redis'
 import type { Cluster, Redis } from 'ioredis'
 
-export interface TokenClaims {
-  sub: string
-  jti: string
-  iat: number
-  exp: number
-  name: string
-  email: string
-}
+export type TokenClaims = AccessTokenClaims
 
 /** How a verified token's revocation is checked: the three modes of TOKEN_REVOCATION. */
 export interface RevocationCheck {
@@ -19,12 +14,23 @@ export interface RevocationCheck {
 /** off: nothing is checked; a revoked token works until its exp. That is the stateless trade-off. */
 export const noRevocationCheck: RevocationCheck = { isRevoked: () => false, close: async () => {} }
 
-/** denylist: one MGET per request (both keys share the user's hash tag). Redis down: the error is a 503. */
-export function denylistCheck (redis: Redis | Cluster): RevocationCheck {
+/**
+ * denylist: one MGET per request (both keys share the user's hash tag). Redis down: fail closed (the
+ * error becomes a 503), or, when configured to fail open, accept the token unchecked and say so.
+ */
+export function denylistCheck (redis: Redis | Cluster, { failOpen = false, onUnchecked = () => {} }: { failOpen?: boolean, onUnchecked?: (error: unknown) => void } = {}): RevocationCheck {
   return {
     async isRevoked (claims) {
-      const [denied, before] = await redis.mget(revocationKeys.deniedJti(claims.sub, claims.jti), revocationKeys.revokedBefore(claims.sub))
-      return isRevoked(claims, denied !== null, before === null || before === undefined ? null : Number(before))
+      let denied: string | null | undefined
+      let before: string | null | undefined
+      try {
+        [denied, before] = await redis.mget(revocationKeys.deniedJti(claims.sub, claims.jti), revocationKeys.revokedBefore(claims.sub))
+      } catch (error) {
+        if (!failOpen || !isStoreUnavailable(error)) throw error
+        onUnchecked(error)
+        return false
+      }
+      return isRevoked(claims, denied !== null && denied !== undefined, before === null || before === undefined ? null : Number(before))
     },
     close: async () => {}
   }

@@ -1,3 +1,4 @@
+import { isAccessTokenClaims } from '@authpair/keys'
 import { csrfTokenMatches, type SessionStore } from '@authpair/session-store'
 import cookie from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
@@ -74,13 +75,14 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     if (jwks.size === 0) throw new KeysUnavailable()
     const verify = await jwks.verifierFor(kid)
     if (verify === undefined) throw refuse('token', 'Access token signed by an unknown key')
-    let claims: TokenClaims
+    let claims: unknown
     try {
-      claims = verify(token) as unknown as TokenClaims
+      claims = verify(token)
     } catch {
       // Every verify failure (bad signature, wrong alg, expired, wrong iss/aud, malformed) is a 401.
       throw refuse('token', 'Invalid or expired access token')
     }
+    if (!isAccessTokenClaims(claims)) throw refuse('token', 'Access token without the expected claims')
     cache.set(token, claims, claims.exp * 1000)
     return claims
   }
