@@ -53,7 +53,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   const roles = new Set<ProfileRole>(['stateless'])
   if (wants('throughput') || wants('fixed-rate')) roles.add('no-cache')
   if (['throughput', 'fixed-rate', 'outage', 'revocation'].some((s) => wants(s as ScenarioFlag))) { roles.add('denylist'); roles.add('push') }
-  if (wants('store-distance')) roles.add('distant')
+  if (wants('store-distance')) { roles.add('distant'); roles.add('distant-unbatched') }
 
   const pinning = !external && cores >= 2
   options.log(external ? `Targeting ${options.authUrl ?? ''} and ${options.profileUrl ?? ''}` : 'Starting Redis, the auth service and the profile instances…')

@@ -3,6 +3,8 @@ import autocannon from 'autocannon'
 export interface LoadOptions {
   url: string
   title: string
+  method?: 'GET' | 'PATCH' | 'POST'
+  body?: string
   /** Headers of every request; with several sets, the requests take them in turn (many distinct credentials). */
   headerSets: Array<Record<string, string>>
   /** Seconds. */
@@ -36,6 +38,8 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
     const instance = autocannon({
       url: options.url,
       title: options.title,
+      method: options.method ?? 'GET',
+      ...(options.body === undefined ? {} : { body: options.body }),
       duration: options.duration,
       connections: options.connections,
       pipelining: options.pipelining,

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { generatePrivateJwk } from '@authpair/keys'
-import { deletePrefix, OwnRedis } from '@authpair/testing'
-import { LatencyProxy } from './latency-proxy.js'
+import { deletePrefix, LatencyProxy, OwnRedis } from '@authpair/testing'
 import { pinProcess, spawnService, type ServiceProcess } from './services.js'
 
 /** The profile instances a comparison needs, one process each, differing only in configuration. */
@@ -13,7 +12,9 @@ export const PROFILE_ROLES = {
   denylist: { TOKEN_REVOCATION: 'denylist' },
   push: { TOKEN_REVOCATION: 'push' },
   /** Reaches Redis through the latency proxy. */
-  distant: { TOKEN_REVOCATION: 'off' }
+  distant: { TOKEN_REVOCATION: 'off' },
+  /** The same, with ioredis auto-pipelining off: one round trip per command, no waiting for a batch. */
+  'distant-unbatched': { TOKEN_REVOCATION: 'off', REDIS_AUTO_PIPELINING: 'false' }
 } as const
 
 export type ProfileRole = keyof typeof PROFILE_ROLES
@@ -88,7 +89,7 @@ export async function startStack (options: StackOptions): Promise<Stack> {
     started.push(auth)
 
     let proxy: LatencyProxy | undefined
-    if (options.roles.includes('distant')) {
+    if (options.roles.some((role) => role.startsWith('distant'))) {
       const { hostname, port } = new URL(redisUrl)
       proxy = new LatencyProxy({ host: hostname, port: Number(port === '' ? 6379 : port) })
       const distant = proxy
@@ -99,7 +100,7 @@ export async function startStack (options: StackOptions): Promise<Stack> {
     await Promise.all(options.roles.map(async (role) => {
       const profile = await spawnService({
         dir: 'services/profile',
-        env: { ...env, ...PROFILE_ROLES[role], REDIS_URL: role === 'distant' ? proxyUrl as string : redisUrl, AUTH_URL: auth.url },
+        env: { ...env, ...PROFILE_ROLES[role], REDIS_URL: role.startsWith('distant') ? proxyUrl as string : redisUrl, AUTH_URL: auth.url },
         cpu: options.serviceCpu
       })
       started.push(profile)

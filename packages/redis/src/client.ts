@@ -9,6 +9,7 @@ export interface RedisConfig {
   REDIS_SENTINEL_NAME?: string | undefined
   REDIS_KEY_PREFIX: string
   REDIS_COMMAND_TIMEOUT_MS: number
+  REDIS_AUTO_PIPELINING?: boolean
 }
 
 function parseNodes (list: string): Array<{ host: string, port: number }> {
@@ -30,8 +31,9 @@ function failFastOptions (config: RedisConfig): RedisOptions {
     commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: Math.max(1000, config.REDIS_COMMAND_TIMEOUT_MS * 4),
     maxRetriesPerRequest: 0,
-    // Commands issued in the same tick (concurrent requests) leave in one write: fewer syscalls per request.
-    enableAutoPipelining: true,
+    // Commands issued while a batch is in flight leave together in one write: fewer syscalls per
+    // request, but ioredis keeps one batch in flight, so a command may wait up to one round trip.
+    enableAutoPipelining: config.REDIS_AUTO_PIPELINING ?? true,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
     keyPrefix: config.REDIS_KEY_PREFIX
   }

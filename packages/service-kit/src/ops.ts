@@ -18,7 +18,12 @@ export interface OpsOptions extends ErrorContractOptions, HealthOptions {
 export const opsPlugin = fp<OpsOptions>(async (fastify, options) => {
   await fastify.register(errorContractPlugin, { isStoreUnavailable: options.isStoreUnavailable })
   // The docs UI needs its own inline scripts and styles; @fastify/swagger-ui sets a CSP for its routes.
-  await fastify.register(helmet, { global: true, contentSecurityPolicy: false })
+  // The API answers JSON only: nothing in it may load, frame or run anything. The docs UI sets its
+  // own, wider policy on its own pages (@fastify/swagger-ui staticCSP).
+  await fastify.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } }
+  })
   await fastify.register(drainPlugin)
   await fastify.register(metricsPlugin, { service: options.service })
   await fastify.register(healthPlugin, { ready: options.ready })

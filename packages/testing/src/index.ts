@@ -120,3 +120,4 @@ export function parseSetCookies (header: string | string[] | undefined): Map<str
   }
   return cookies
 }
+export { LatencyProxy } from './latency-proxy.js'

@@ -22,12 +22,18 @@ t.test('health, readiness, metrics, docs and the JSON 404', async (t) => {
   t.equal(docs.statusCode, 200)
   const paths = Object.keys(docs.json().paths)
   for (const path of ['/v1/users', '/v1/sessions', '/v1/sessions/current', '/v1/sessions/{id}', '/v1/tokens', '/v1/tokens/refresh', '/v1/tokens/revoke', '/.well-known/jwks.json']) t.ok(paths.includes(path), path)
-  t.equal((await app.inject('/docs')).statusCode, 200, 'the OpenAPI UI is served')
+  const ui = await app.inject('/docs')
+  t.equal(ui.statusCode, 200, 'the OpenAPI UI is served')
+  t.match(ui.headers['content-security-policy'], /script-src 'self'/, 'with its own policy, wide enough for its scripts')
 
   const missing = await app.inject('/nope?x=1')
   t.equal(missing.statusCode, 404)
   t.same(missing.json(), { error: 'not_found', message: 'No route for GET /nope' })
-  t.ok(missing.headers['x-content-type-options'], 'security headers on every response')
+  const jwks = await app.inject('/.well-known/jwks.json')
+  for (const response of [missing, metrics, jwks]) {
+    t.equal(response.headers['x-content-type-options'], 'nosniff', 'security headers on every response')
+    t.equal(response.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'", 'the API may load and frame nothing')
+  }
 })
 
 t.test('a login leaves no password, cookie, token or CSRF token in the log', async (t) => {

@@ -71,14 +71,15 @@ export function charts (report: ReportRecord): Chart[] {
       caption: 'Redis reached through a proxy that adds a round trip; p50 (solid) and p99 (dashed), 10 connections in a closed loop. Measured.',
       spec: {
         width: WIDTH,
-        data: { values: distance.flatMap((run) => (['p50', 'p99'] as const).map((percentile) => ({ mode: run.mode, rtt: run.addedRttMs, percentile, ms: run.latency[percentile] }))) },
+        data: { values: distance.flatMap((run) => (['p50', 'p99'] as const).map((percentile) => ({ mode: run.mode, line: `${run.mode}${run.variant.includes('pipelining off') ? ', auto-pipelining off' : ''}`, rtt: run.addedRttMs, percentile, ms: run.latency[percentile] }))) },
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'rtt', type: 'quantitative', title: 'added store round trip (ms)' },
           y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
           color,
           strokeDash: { field: 'percentile', type: 'nominal', scale: { domain: ['p50', 'p99'], range: [[1, 0], [6, 3]] } },
-          detail: { field: 'percentile' }
+          shape: { field: 'line', type: 'nominal', title: 'instance' },
+          detail: [{ field: 'percentile' }, { field: 'line' }]
         }
       }
     })

@@ -5,6 +5,7 @@ export const ADDED_RTTS_MS = [0, 1, 5]
 
 const DISTANT: ModeSpec[] = [
   { mode: 'session', variant: 'one GET per request', role: 'distant', credential: 'cookie' },
+  { mode: 'session', variant: 'one GET per request, auto-pipelining off', role: 'distant-unbatched', credential: 'cookie' },
   { mode: 'token', variant: 'cache on, one token', role: 'distant', credential: 'bearer' }
 ]
 
@@ -12,8 +13,10 @@ const DISTANT: ModeSpec[] = [
 const CONNECTIONS = 10
 
 /**
- * The profile instance that reaches Redis through the latency proxy, at each added round trip: the
- * session mode pays it on every request, the stateless token mode never does.
+ * The profile instances that reach Redis through the latency proxy, at each added round trip: the
+ * session mode pays it on every request, the stateless token mode never does. ioredis auto-pipelining
+ * keeps one batch in flight, so a GET may wait for the batch before it: the unbatched instance shows
+ * what that costs as the store moves away.
  */
 export async function storeDistance (harness: Harness): Promise<RunRecord[]> {
   const proxy = harness.stack.proxy
