@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -54,12 +55,12 @@ type Env = Record<string, string | undefined>
  */
 export function loadConfig<T extends TObject> (schema: T, env: Env = process.env): Static<T> {
   const raw: Record<string, unknown> = {}
+  const problems: string[] = []
   for (const key of Object.keys(schema.properties)) {
-    const value = env[key]
+    const value = env[key] ?? fromFile(key, env[`${key}_FILE`], problems)
     if (value !== undefined && value !== '') raw[key] = value
   }
   const value = Value.Clean(schema, Value.Convert(schema, Value.Default(schema, raw)))
-  const problems: string[] = []
   for (const [key, property] of Object.entries(schema.properties) as Array<[string, TSchema]>) {
     const found = (value as Record<string, unknown>)[key]
     if (found === undefined && !('default' in property)) continue // optional and unset
@@ -69,6 +70,20 @@ export function loadConfig<T extends TObject> (schema: T, env: Env = process.env
   problems.push(...crossFieldProblems(config as CommonConfig))
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+/**
+ * `X_FILE=/path` stands for `X=<the file's content>` (the Docker and Kubernetes secrets convention), so a
+ * secret need not sit in the environment. A set `X` wins; trailing newlines are dropped.
+ */
+function fromFile (key: string, path: string | undefined, problems: string[]): string | undefined {
+  if (path === undefined || path === '') return undefined
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '')
+  } catch (error) {
+    problems.push(`${key}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    return undefined
+  }
 }
 
 /** A one-line statement of what a variable accepts, for the boot error. */

@@ -42,3 +42,12 @@ t.test('production refuses the development secret and defaults cookies to Secure
 t.test('an absolute session lifetime shorter than the idle one is refused', async (t) => {
   t.throws(() => loadConfig(Schema, { SESSION_IDLE_TTL: '100', SESSION_ABSOLUTE_TTL: '50' }), /SESSION_ABSOLUTE_TTL/)
 })
+
+t.test('X_FILE reads a secret from a file (Docker and Kubernetes secrets); X itself wins', async (t) => {
+  const dir = t.testdir({ secret: 'a-session-secret-from-a-mounted-file-0123\n' })
+  const config = loadConfig(Schema, { SESSION_SECRET_FILE: `${dir}/secret` })
+  t.equal(config.SESSION_SECRET, 'a-session-secret-from-a-mounted-file-0123', 'trailing newline dropped')
+  t.equal(loadConfig(Schema, { SESSION_SECRET_FILE: `${dir}/secret`, SESSION_SECRET: 'the-environment-value-wins-over-the-file' }).SESSION_SECRET, 'the-environment-value-wins-over-the-file')
+  const error = t.throws(() => loadConfig(Schema, { SESSION_SECRET_FILE: `${dir}/missing` })) as ConfigError
+  t.match(error.message, /SESSION_SECRET_FILE: cannot read .*missing \(ENOENT\)/)
+})
