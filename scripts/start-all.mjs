@@ -1,18 +1,24 @@
-// `pnpm start`: both services in the foreground, one log stream each, both stopped by Ctrl-C.
-// If either exits on its own (bad config, no Redis), the other is stopped too and the exit code kept.
+// `pnpm start`: both services in the foreground, one log stream each, and the development gateway on
+// http://localhost:8080 (the web page and both services on one origin), all stopped by Ctrl-C.
+// If a service exits on its own (bad config, no Redis), everything stops and the exit code is kept.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { startGateway } from './dev-gateway.mjs'
 
-const services = ['auth', 'profile'].filter((name) => existsSync(`services/${name}/src/server.ts`))
+const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8080)
+const env = { ...process.env, REPORT_FILE: process.env.REPORT_FILE ?? resolve('report.html') }
 // A larger young generation: requests waiting on Redis keep their objects alive across scavenges,
 // and 32 MB semi-spaces cut the GC share of a session request by a third (measured with `pnpm bench`).
-const children = services.map((name) =>
-  spawn(process.execPath, ['--max-semi-space-size=32', '--import=tsx', 'src/server.ts'], { cwd: `services/${name}`, stdio: 'inherit' }))
+const children = ['auth', 'profile'].map((name) =>
+  spawn(process.execPath, ['--max-semi-space-size=32', '--import=tsx', 'src/server.ts'], { cwd: `services/${name}`, stdio: 'inherit', env }))
+const gateway = await startGateway({ port: GATEWAY_PORT, auth: 'http://127.0.0.1:3001', profile: 'http://127.0.0.1:3002' })
+console.log(`gateway: http://localhost:${GATEWAY_PORT} (web page and API on one origin)`)
 
 let exitCode = 0
 let stopping = false
 function stopAll (signal) {
   stopping = true
+  gateway.close()
   for (const child of children) if (child.exitCode === null) child.kill(signal)
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll('SIGTERM'))

@@ -15,6 +15,7 @@ import jwksRoutes from './routes/jwks/index.js'
 import sessionsRoutes from './routes/sessions/index.js'
 import tokensRoutes from './routes/tokens/index.js'
 import usersRoutes from './routes/users/index.js'
+import webRoutes from './routes/web/index.js'
 
 export interface BuildOptions {
   /** Send logs here instead of stdout (tests read them). */
@@ -53,4 +54,5 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
   await app.register(tokensRoutes, { accessTtlSeconds: config.ACCESS_TOKEN_TTL, keyPrefix: config.REDIS_KEY_PREFIX })
   await app.register(jwksRoutes, { keys })
   await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure: cookieSecure(config), store })
+  await app.register(webRoutes, { reportFile: config.REPORT_FILE })
 }

@@ -15,7 +15,8 @@ export const AuthConfigSchema = Type.Object({
   JWT_PRIVATE_KEYS: Type.Optional(Type.String({ description: 'a JWK set as JSON; wins over JWT_PRIVATE_KEYS_DIR' })),
   LOGIN_LIMIT_WINDOW: Type.Integer({ minimum: 1, default: 60, description: 'seconds of the login rate-limit window' }),
   LOGIN_LIMIT_PER_IP: Type.Integer({ minimum: 1, default: 30, description: 'login attempts per client IP per window' }),
-  LOGIN_LIMIT_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10, description: 'login attempts per email per window' })
+  LOGIN_LIMIT_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10, description: 'login attempts per email per window' }),
+  REPORT_FILE: Type.String({ default: '', description: 'a load-compare HTML report the web page links to, served at /report' })
 })
 
 export type AuthConfig = Static<typeof AuthConfigSchema>
