@@ -34,10 +34,11 @@ export async function freePort (): Promise<number> {
 export class OwnRedis {
   private process: ChildProcess | undefined
   readonly dir = mkdtempSync(join(tmpdir(), 'authpair-redis-'))
-  private constructor (readonly port: number, private readonly persistent: boolean) {}
+  private constructor (readonly port: number, private readonly persistent: boolean, private readonly extraArgs: string[]) {}
 
-  static async start ({ persistent = false } = {}): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort(), persistent)
+  /** `extraArgs` go to redis-server as they are (cluster mode, replicaof…). */
+  static async start ({ persistent = false, extraArgs = [] as string[] } = {}): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), persistent, extraArgs)
     await redis.startProcess()
     return redis
   }
@@ -47,7 +48,7 @@ export class OwnRedis {
 
   private async startProcess (): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
-      '--appendonly', this.persistent ? 'yes' : 'no', '--daemonize', 'no', '--loglevel', 'warning']
+      '--appendonly', this.persistent ? 'yes' : 'no', '--daemonize', 'no', '--loglevel', 'warning', ...this.extraArgs]
     this.process = spawn('redis-server', args, { stdio: 'ignore' })
     await this.waitUntilAnswering()
   }
@@ -121,3 +122,4 @@ export function parseSetCookies (header: string | string[] | undefined): Map<str
   return cookies
 }
 export { LatencyProxy } from './latency-proxy.js'
+export { OwnRedisCluster, OwnSentinelGroup } from './topologies.js'
