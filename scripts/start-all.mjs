@@ -2,11 +2,14 @@
 // http://localhost:8080 (the web page and both services on one origin), all stopped by Ctrl-C.
 // If a service exits on its own (bad config, no Redis), everything stops and the exit code is kept.
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { startGateway } from './dev-gateway.mjs'
 
 const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8080)
-const env = { ...process.env, REPORT_FILE: process.env.REPORT_FILE ?? resolve('report.html') }
+// The page links your latest `pnpm compare --report report.html`, or the committed one.
+const report = existsSync('report.html') ? 'report.html' : 'docs/report.html'
+const env = { ...process.env, REPORT_FILE: process.env.REPORT_FILE ?? resolve(report) }
 // A larger young generation: requests waiting on Redis keep their objects alive across scavenges,
 // and 32 MB semi-spaces cut the GC share of a session request by a third (measured with `pnpm bench`).
 // Each in a process group of its own: Ctrl-C reaches them once, through stopAll, and not a second time

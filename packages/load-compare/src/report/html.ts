@@ -29,7 +29,9 @@ export async function renderReport (report: ReportRecord): Promise<string> {
     ? ''
     : `<h2>Capacity model</h2><p class="note">Measured: profile CPU per request for each mode, Redis commands per request, and Redis CPU per command
 (${report.capacity.redisCpuMicrosPerCommand ?? '–'} µs). Projected: throughput for more profile instances (one core each) and for
-Redis Cluster shards, assuming the costs stay linear; the network, the load balancer and the auth service are left out.</p>
+Redis Cluster shards, assuming the costs stay linear; the network, the load balancer and the auth service are left out.
+Redis's CPU per command was measured with auto-pipelined batches from a busy profile process; unbatched
+commands cost Redis several times more, so read the Redis ceilings as optimistic.</p>
 <table><tr><th>mode</th><th>variant</th><th>CPU µs/req</th><th>Redis cmd/req</th><th>per instance (req/s)</th><th>one Redis core (req/s)</th></tr>
 ${report.capacity.modes.map((mode) => `<tr><td>${escape(mode.mode)}</td><td>${escape(mode.variant)}</td><td class="n">${mode.cpuMicrosPerRequest}</td><td class="n">${mode.redisCommandsPerRequest}</td><td class="n">${mode.perInstanceRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingRps === null ? 'no Redis work' : mode.redisCeilingRps.toLocaleString('en-US')}</td></tr>`).join('\n')}
 </table>`
