@@ -124,7 +124,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
         duration: settings.duration,
         connections: settings.connections,
         pipelining: settings.pipelining,
-        rate: wants('fixed-rate') ? rate(runs) : null,
+        rate: wants('fixed-rate') ? offeredRate(runs) : null,
         scenarios: [...options.scenarios],
         manyTokens: settings.manyTokens,
         quick: options.quick,
@@ -141,7 +141,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   return report
 }
 
-function rate (runs: RunRecord[]): number | null {
+function offeredRate (runs: RunRecord[]): number | null {
   return runs.find((run) => run.scenario === 'fixed-rate')?.offeredRate ?? null
 }
 

@@ -4,14 +4,12 @@ import jwt from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import type { User } from './users.js'
 
-export type AccessClaims = AccessTokenClaims
-
 declare module 'fastify' {
   interface FastifyInstance {
     /** A signed access token for the user, by the key that signs now. */
     signAccessToken: (user: User) => Promise<string>
     /** The claims of a token this service signed with any published key, or null. */
-    verifyAccessToken: (token: string) => Promise<AccessClaims | null>
+    verifyAccessToken: (token: string) => Promise<AccessTokenClaims | null>
   }
 }
 

@@ -3,11 +3,9 @@ import type { AccessTokenClaims } from '@authpair/keys'
 import { isStoreUnavailable } from '@authpair/redis'
 import type { Cluster, Redis } from 'ioredis'
 
-export type TokenClaims = AccessTokenClaims
-
 /** How a verified token's revocation is checked: the three modes of TOKEN_REVOCATION. */
 export interface RevocationCheck {
-  isRevoked: (claims: TokenClaims) => boolean | Promise<boolean>
+  isRevoked: (claims: AccessTokenClaims) => boolean | Promise<boolean>
   close: () => Promise<void>
 }
 

@@ -1,4 +1,4 @@
-import { isAccessTokenClaims } from '@authpair/keys'
+import { isAccessTokenClaims, type AccessTokenClaims } from '@authpair/keys'
 import { csrfTokenMatches, type SessionStore } from '@authpair/session-store'
 import cookie from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import { Counter, Histogram } from 'prom-client'
 import { CsrfFailed, KeysUnavailable, Unauthorized } from '../errors.js'
 import type { JwksCache } from '../lib/jwks-cache.js'
-import type { RevocationCheck, TokenClaims } from '../lib/revocation-modes.js'
+import type { RevocationCheck } from '../lib/revocation-modes.js'
 import { VerifiedTokenCache } from '../lib/token-cache.js'
 
 export interface Identity {
@@ -44,7 +44,7 @@ const challenge = 'Bearer realm="authpair"'
 
 export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sessionSecret, store, jwks, revocation, mode, tokenCacheSize }) => {
   await fastify.register(cookie, { secret: sessionSecret })
-  const cache = new VerifiedTokenCache<TokenClaims>(tokenCacheSize)
+  const cache = new VerifiedTokenCache<AccessTokenClaims>(tokenCacheSize)
   // Signed sid cookie -> session id. A signature never stops being valid; the session's life is checked
   // in Redis on every request, so an entry only needs to outlive the longest possible session.
   const signedCookies = new VerifiedTokenCache<string>(tokenCacheSize)
@@ -65,7 +65,7 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     return Object.assign(new Unauthorized(reason), { wwwAuthenticate: challenge })
   }
 
-  async function verifyToken (token: string, headerPart: string): Promise<TokenClaims> {
+  async function verifyToken (token: string, headerPart: string): Promise<AccessTokenClaims> {
     const cached = cache.get(token)
     if (cached !== undefined) return cached
     let kid: unknown
