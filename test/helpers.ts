@@ -25,7 +25,7 @@ export interface System {
 export async function startSystem (t: Tap, env: Record<string, string> = {}): Promise<System> {
   const keyPrefix = uniquePrefix('e2e')
   const common = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'silent', SESSION_SECRET: SECRET, ...env }
-  const authApp = await buildAuth(loadAuthConfig({ ...common, JWT_PRIVATE_KEYS: env.JWT_PRIVATE_KEYS ?? JSON.stringify({ keys: [privateJwk] }), LOGIN_LIMIT_PER_IP: '1000', LOGIN_LIMIT_PER_ACCOUNT: '1000' }))
+  const authApp = await buildAuth(loadAuthConfig({ ...common, JWT_PRIVATE_KEYS: env.JWT_PRIVATE_KEYS ?? JSON.stringify({ keys: [privateJwk] }), LOGIN_LIMIT_PER_IP: env.LOGIN_LIMIT_PER_IP ?? '1000', LOGIN_LIMIT_PER_ACCOUNT: env.LOGIN_LIMIT_PER_ACCOUNT ?? '1000' }))
   const auth = await authApp.listen({ port: 0, host: '127.0.0.1' })
   const profileApp = await buildProfile(loadProfileConfig({ ...common, AUTH_URL: auth }))
   const profile = await profileApp.listen({ port: 0, host: '127.0.0.1' })

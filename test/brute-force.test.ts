@@ -1,0 +1,27 @@
+import t from 'tap'
+import { me, PASSWORD, post, registerUser, session, startSystem, tokens } from './helpers.js'
+
+// Credential stuffing at once over real HTTP, each attempt from its own address (X-Forwarded-For, as
+// behind the gateway with TRUST_PROXY): the counters in Redis must hold under concurrency.
+t.test('login limits hold under a burst and do not touch the real user\'s sessions', async (t) => {
+  const system = await startSystem(t, { TRUST_PROXY: 'true', LOGIN_LIMIT_PER_ACCOUNT: '5', LOGIN_LIMIT_PER_IP: '8' })
+  const victim = await registerUser(system)
+  const { cookie } = await session(system, victim)
+  const pair = await tokens(system, victim)
+
+  const burst = await Promise.all(Array.from({ length: 40 }, async (_, i) =>
+    (await post(`${system.auth}/v1/sessions`, { email: victim, password: `guess number ${i}!` }, { 'x-forwarded-for': `198.51.100.${i + 1}` })).status))
+  const allowed = burst.filter((status) => status !== 429).length
+  t.ok(allowed <= 5, `40 addresses, one account: ${allowed} attempts reached the password check (limit 5 less the 2 logins before)`)
+  t.ok(burst.every((status) => status === 401 || status === 429), 'every other attempt is 429, none a 5xx')
+
+  const spray = await Promise.all(Array.from({ length: 30 }, async (_, i) =>
+    (await post(`${system.auth}/v1/tokens`, { email: `nobody${i}.${process.pid}@example.com`, password: PASSWORD }, { 'x-forwarded-for': '203.0.113.7' })).status))
+  t.ok(spray.filter((status) => status !== 429).length <= 8, `one address, 30 accounts: ${spray.filter((status) => status !== 429).length} reached the password check (limit 8)`)
+
+  t.equal((await me(system, { cookie })).status, 200, 'the real user\'s session keeps working')
+  t.equal((await fetch(`${system.auth}/v1/sessions`, { headers: { cookie } })).status, 200, 'and can list and revoke its sessions')
+  t.equal((await post(`${system.auth}/v1/tokens/refresh`, { refresh_token: pair.refresh_token })).status, 201, 'and the real user\'s refresh token still refreshes')
+  const fresh = await post(`${system.auth}/v1/sessions`, { email: victim, password: PASSWORD }, { 'x-forwarded-for': '192.0.2.1' })
+  t.equal(fresh.status, 429, 'only a new login of that account waits out the window (the designed trade-off)')
+})
