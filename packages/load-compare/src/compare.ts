@@ -74,6 +74,8 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   try {
     harness = await Harness.create(stack, settings)
     const available = (specs: ReturnType<typeof throughputModes>) => specs.filter((spec) => stack.profiles[spec.role] !== undefined)
+    // Every instance has served nothing yet: warm them all at once (later runs warm again unless --quick).
+    await harness.warmUpAll(available(throughputModes(1)))
     let throughputRuns: RunRecord[] = []
     if (wants('throughput')) {
       options.log('Scenario: throughput (closed loop)')

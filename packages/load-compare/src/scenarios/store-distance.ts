@@ -22,7 +22,7 @@ export async function storeDistance (harness: Harness): Promise<RunRecord[]> {
   const proxy = harness.stack.proxy
   if (proxy === undefined) throw new Error('store distance needs the latency proxy')
   // Warm up at full speed first: at a fixed rate the first runs would measure the JIT.
-  for (const spec of DISTANT) await harness.warmUp(spec)
+  await harness.warmUpAll(DISTANT)
   const runs: RunRecord[] = []
   for (const addedRttMs of ADDED_RTTS_MS) {
     proxy.addedRttMs = addedRttMs
