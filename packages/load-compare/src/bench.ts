@@ -30,10 +30,10 @@ try {
   ] as const
 
   const naiveRps: Record<string, number> = {}
-  const naiveSpec = byVariant('ceiling', '')
+  const ceiling = byVariant('ceiling', '')
   for (const [name, headers] of [['bare', {}], ['session', { cookie: naiveCookie }], ['token', { authorization: `Bearer ${harness.bearer}` }]] as const) {
     const path = name === 'bare' ? '/bench/bare' : '/v1/me'
-    const run = await harness.run(naiveSpec, { scenario: 'throughput', target: { url: `${naive.url}${path}`, pid: naive.pid, headerSets: [headers] } })
+    const run = await harness.run(ceiling, { scenario: 'throughput', target: { url: `${naive.url}${path}`, pid: naive.pid, headerSets: [headers] } })
     if (run.flagged) throw new Error(`naive ${name}: ${run.errors} errors, ${run.non2xx} non-2xx`)
     naiveRps[name] = run.rps
   }
@@ -42,18 +42,17 @@ try {
   let allMet = true
   for (const check of checks) {
     // The bare route of the same process just before and just after the mode: their mean is the ceiling.
-    const { url, pid } = harness.target(check.spec)
-    const bareRun = async () => await harness.run(naiveSpec, { scenario: 'throughput', target: { url: url.replace('/v1/me', '/bench/bare'), pid, headerSets: [{}] } })
+    const bareRun = async () => await harness.run({ ...ceiling, role: check.spec.role }, { scenario: 'throughput' })
     const before = await bareRun()
     const run = await harness.run(check.spec, { scenario: 'throughput' })
     const after = await bareRun()
     if (run.flagged || before.flagged || after.flagged) throw new Error(`${check.label}: errors or non-2xx answers`)
-    const bare = { rps: (before.rps + after.rps) / 2 }
-    const ratio = run.rps / bare.rps
+    const bareRps = (before.rps + after.rps) / 2
+    const ratio = run.rps / bareRps
     const overNaive = run.rps / (naiveRps[check.naive] as number)
     const met = (check.target === undefined || ratio >= check.target) && overNaive >= 4
     allMet &&= met
-    rows.push([check.label, fmt(run.rps), fmt(bare.rps), ratio.toFixed(2), check.target === undefined ? '—' : `≥ ${check.target.toFixed(2)}`,
+    rows.push([check.label, fmt(run.rps), fmt(bareRps), ratio.toFixed(2), check.target === undefined ? '—' : `≥ ${check.target.toFixed(2)}`,
       `${overNaive.toFixed(1)}× naive ${check.naive}`, met ? 'yes' : 'NO', String(run.cpuMicrosPerRequest)])
   }
   console.log(`\nGET /v1/me, ${values.duration} s per run, ${values.connections} connections, ${pinned ? 'services on CPU 0, load on CPU 1' : 'not pinned'}`)
