@@ -1,6 +1,31 @@
 import neostandard from 'neostandard'
 
-// One linter and formatter for the whole tree: neostandard (the Fastify organisation's style) with TypeScript.
+const services = ['@authpair/auth', '@authpair/auth/*', '@authpair/profile', '@authpair/profile/*']
+const serviceFolders = ['**/services/**']
+
+/** Packages sit below the services: they never import one (by name or by path). */
+const noServices = { patterns: [{ group: [...services, ...serviceFolders], message: 'A package never imports a service.' }] }
+/** A service never imports the other: what both need lives in a package. */
+const notTheOther = (other) => ({
+  patterns: [{
+    group: [`@authpair/${other}`, `@authpair/${other}/*`, `**/${other}/**`],
+    message: 'A service never imports another service: move what both need into a package.'
+  }]
+})
+
+// One linter and formatter for the whole tree: neostandard (the Fastify organisation's style) with TypeScript,
+// plus the guard rails of the house style: lines of at most 120 columns, and the import boundaries.
 export default [
-  ...neostandard({ ts: true, ignores: ['**/node_modules/**', '**/.tap/**', '**/coverage/**', '**/dist/**'] })
+  ...neostandard({ ts: true, ignores: ['**/node_modules/**', '**/.tap/**', '**/coverage/**', '**/dist/**'] }),
+  {
+    rules: {
+      // Long string and template literals (messages, test fixtures) may run past: breaking them helps no reader.
+      '@stylistic/max-len': ['error', {
+        code: 120, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true
+      }]
+    }
+  },
+  { files: ['packages/**'], rules: { 'no-restricted-imports': ['error', noServices] } },
+  { files: ['services/auth/**'], rules: { 'no-restricted-imports': ['error', notTheOther('profile')] } },
+  { files: ['services/profile/**'], rules: { 'no-restricted-imports': ['error', notTheOther('auth')] } }
 ]

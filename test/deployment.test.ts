@@ -13,7 +13,19 @@ import { waitFor } from './helpers.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
-interface Service { image?: string, build?: { dockerfile: string, args?: Record<string, string> }, command?: string[] | string, environment?: Record<string, string>, volumes?: string[], ports?: string[], depends_on?: Record<string, { condition: string }>, healthcheck?: { test: string[] }, deploy?: { replicas: number }, profiles?: string[], stop_grace_period?: string }
+interface Service {
+  image?: string
+  build?: { dockerfile: string, args?: Record<string, string> }
+  command?: string[] | string
+  environment?: Record<string, string>
+  volumes?: string[]
+  ports?: string[]
+  depends_on?: Record<string, { condition: string }>
+  healthcheck?: { test: string[] }
+  deploy?: { replicas: number }
+  profiles?: string[]
+  stop_grace_period?: string
+}
 const compose = parse(read('compose.yaml'), { merge: true }) as { services: Record<string, Service>, volumes: Record<string, unknown> }
 const { redis, init, auth, profile, gateway, compare } = compose.services as Record<string, Service>
 

@@ -36,7 +36,9 @@ t.test('concurrent profile updates of different fields: no update is lost', asyn
   const patch = async (body: unknown) => await fetch(`${system.profile}/v1/profile`, { method: 'PATCH', headers, body: JSON.stringify(body) })
   const names = Array.from({ length: 10 }, (_, i) => `Name ${i}`)
   const bios = Array.from({ length: 10 }, (_, i) => `Bio ${i}`)
-  const answers = await Promise.all([...names.map(async (name) => await patch({ name })), ...bios.map(async (bio) => await patch({ bio }))])
+  const answers = await Promise.all([
+    ...names.map(async (name) => await patch({ name })), ...bios.map(async (bio) => await patch({ bio }))
+  ])
   t.ok(answers.every((answer) => answer.status === 200), 'every update is accepted')
   const profile = await (await fetch(`${system.profile}/v1/profile`, { headers })).json() as { name: string, bio: string }
   t.ok(names.includes(profile.name), `the name is one that was written (${profile.name})`)

@@ -6,7 +6,9 @@ export interface RawAnswer {
   body: Buffer
 }
 
-/** One request as raw bytes on its own connection (Connection: close), so that nothing client-side cleans it up first. */
+/**
+ * One request as raw bytes on its own connection (Connection: close), so that nothing client-side cleans it up first.
+ */
 export async function sendRaw (port: number, request: Buffer, timeoutMs = 10_000): Promise<RawAnswer | null> {
   return await new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')

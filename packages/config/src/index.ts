@@ -88,7 +88,9 @@ function fromFile (key: string, path: string | undefined, problems: string[]): s
 
 /** A one-line statement of what a variable accepts, for the boot error. */
 function describe (property: TSchema): string {
-  const schema = property as { anyOf?: Array<{ const?: unknown }>, type?: string, minLength?: number, minimum?: number, pattern?: string }
+  const schema = property as {
+    anyOf?: Array<{ const?: unknown }>, type?: string, minLength?: number, minimum?: number, pattern?: string
+  }
   if (schema.anyOf) return `must be one of ${schema.anyOf.map((s) => String(s.const)).join(', ')}`
   if (schema.type === 'integer') return `must be a whole number${schema.minimum === undefined ? '' : ` of at least ${schema.minimum}`}`
   if (schema.type === 'boolean') return 'must be true or false'

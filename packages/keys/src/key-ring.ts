@@ -63,7 +63,8 @@ export class KeyRing {
 
   /** The key that signs now: the newest whose activation time has passed (or the oldest, if none has). */
   signingKey (now = Date.now() / 1000): SigningKey {
-    return this.newestFirst.find((key) => key.activeFrom <= now) ?? this.newestFirst[this.newestFirst.length - 1] as SigningKey
+    const oldest = this.newestFirst[this.newestFirst.length - 1] as SigningKey
+    return this.newestFirst.find((key) => key.activeFrom <= now) ?? oldest
   }
 
   find (kid: string): SigningKey | undefined {

@@ -20,7 +20,8 @@ t.test('production: no key is an error that says how to make one', async (t) => 
 })
 
 t.test('the JWKS holds public halves only, with kid, alg and use', async (t) => {
-  const ring = await loadKeyRing({ jwksJson: JSON.stringify({ keys: [generatePrivateJwk(), generatePrivateJwk()] }), generateIfMissing: false })
+  const jwksJson = JSON.stringify({ keys: [generatePrivateJwk(), generatePrivateJwk()] })
+  const ring = await loadKeyRing({ jwksJson, generateIfMissing: false })
   const { keys } = ring.jwks()
   t.equal(keys.length, 2)
   for (const key of keys) {

@@ -46,7 +46,9 @@ export class AuthClient {
     await this.call('POST', '/v1/tokens/revoke', 204, { refresh_token: pair.refresh_token }, { authorization: `Bearer ${pair.access_token}` })
   }
 
-  private async call (method: string, path: string, expected: number, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  private async call (
+    method: string, path: string, expected: number, body?: unknown, headers: Record<string, string> = {}
+  ): Promise<Response> {
     const response = await fetch(`${this.url}${path}`, {
       method,
       headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },

@@ -15,12 +15,19 @@ const naive = await spawnService({ dir: 'packages/load-compare', entry: 'src/nai
 const pinned = pinSelf(1)
 try {
   const harness = await Harness.create(stack, {
-    duration: Number(values.duration), warmup: 2, warmupEveryRun: true, connections: Number(values.connections), pipelining: 1, manyTokens: 1, progress: process.stderr.isTTY
+    duration: Number(values.duration),
+    warmup: 2,
+    warmupEveryRun: true,
+    connections: Number(values.connections),
+    pipelining: 1,
+    manyTokens: 1,
+    progress: process.stderr.isTTY
   })
   const naiveLogin = await fetch(`${naive.url}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'u1', email: harness.client.email, name: 'Load Compare' }) })
   const naiveCookie = (naiveLogin.headers.get('set-cookie') ?? '').split(';')[0] as string
 
-  const byVariant = (mode: string, variant: string) => throughputModes(1).find((spec) => spec.mode === mode && spec.variant.startsWith(variant)) as ModeSpec
+  const byVariant = (mode: string, variant: string) =>
+    throughputModes(1).find((spec) => spec.mode === mode && spec.variant.startsWith(variant)) as ModeSpec
   const checks = [
     { label: 'session', spec: byVariant('session', ''), target: 0.70, naive: 'session' },
     { label: 'token, verified-token cache on', spec: byVariant('token', 'cache on'), target: 0.75, naive: 'token' },

@@ -11,7 +11,8 @@ export const SHARD_COUNTS = [1, 3]
  */
 export function capacityModel (throughputRuns: RunRecord[]): CapacityRecord | null {
   const sessionRun = throughputRuns.find((run) => run.mode === 'session')
-  const redisCpuMicrosPerCommand = sessionRun?.redisCpuMicrosPerRequest != null && sessionRun.redisCommandsPerRequest != null && sessionRun.redisCommandsPerRequest > 0
+  const redisCpuMicrosPerCommand = sessionRun?.redisCpuMicrosPerRequest != null &&
+    sessionRun.redisCommandsPerRequest != null && sessionRun.redisCommandsPerRequest > 0
     ? round(sessionRun.redisCpuMicrosPerRequest / sessionRun.redisCommandsPerRequest)
     : null
   const modes: CapacityRecord['modes'] = []
@@ -27,7 +28,9 @@ export function capacityModel (throughputRuns: RunRecord[]): CapacityRecord | nu
       cpuMicrosPerRequest: run.cpuMicrosPerRequest,
       redisCommandsPerRequest: round(perRequestCommands, 3),
       perInstanceRps: Math.round(1e6 / run.cpuMicrosPerRequest),
-      redisCeilingRps: perRequestCommands === 0 || redisCpuMicrosPerCommand === null ? null : Math.round(1e6 / (redisCpuMicrosPerCommand * perRequestCommands))
+      redisCeilingRps: perRequestCommands === 0 || redisCpuMicrosPerCommand === null
+        ? null
+        : Math.round(1e6 / (redisCpuMicrosPerCommand * perRequestCommands))
     })
   }
   if (modes.length === 0) return null

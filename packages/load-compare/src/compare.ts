@@ -46,7 +46,9 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   const outagePlan: OutagePlan = options.quick
     ? { duration: 6, downAt: 1.5, upAt: 3.5, rate: 200 }
     : { duration: 15, downAt: 4, upAt: 9, rate: 500 }
-  const revocationPlan: RevocationPlan = options.quick ? { repeats: 3, patienceMs: 300 } : { repeats: 5, patienceMs: 2000 }
+  const revocationPlan: RevocationPlan = options.quick
+    ? { repeats: 3, patienceMs: 300 }
+    : { repeats: 5, patienceMs: 2000 }
 
   const wants = (scenario: ScenarioFlag) => options.scenarios.includes(scenario)
   const external = options.authUrl !== undefined || options.profileUrl !== undefined
@@ -73,7 +75,8 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   let harness: Harness | undefined
   try {
     harness = await Harness.create(stack, settings)
-    const available = (specs: ReturnType<typeof throughputModes>) => specs.filter((spec) => stack.profiles[spec.role] !== undefined)
+    const available = (specs: ReturnType<typeof throughputModes>) =>
+      specs.filter((spec) => stack.profiles[spec.role] !== undefined)
     // Every instance has served nothing yet: warm them all at once (later runs warm again unless --quick).
     await harness.warmUpAll(available(throughputModes(1)))
     let throughputRuns: RunRecord[] = []

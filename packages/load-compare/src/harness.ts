@@ -112,7 +112,8 @@ export class Harness {
       pipelining: options.rate === undefined ? this.settings.pipelining : 1,
       rate: options.rate
     }
-    if (options.noWarmup !== true && (this.settings.warmupEveryRun || !this.warmed.has(url))) await this.warmUpUrl(url, headerSets)
+    const warmUp = options.noWarmup !== true && (this.settings.warmupEveryRun || !this.warmed.has(url))
+    if (warmUp) await this.warmUpUrl(url, headerSets)
     const cpuBefore = processCpuMicros(pid)
     const redisBefore = await this.redis?.snapshot()
     const result = await runLoad({
@@ -124,6 +125,12 @@ export class Harness {
     })
     const cpuAfter = processCpuMicros(pid)
     const redisAfter = await this.redis?.snapshot()
+    const redisDelta = redisBefore === undefined || redisAfter === undefined
+      ? undefined
+      : {
+          commands: redisAfter.commands - redisBefore.commands,
+          cpuMicros: redisAfter.cpuMicros - redisBefore.cpuMicros
+        }
     const perRequest = (delta: number | undefined) =>
       delta === undefined || result.requests === 0 ? null : round(delta / result.requests, 3)
     return {
@@ -136,9 +143,11 @@ export class Harness {
       errors: result.errors,
       non2xx: result.non2xx,
       flagged: result.errors + result.non2xx > 0,
-      cpuMicrosPerRequest: perRequest(cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore),
-      redisCommandsPerRequest: perRequest(redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter.commands - redisBefore.commands),
-      redisCpuMicrosPerRequest: perRequest(redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter.cpuMicros - redisBefore.cpuMicros),
+      cpuMicrosPerRequest: perRequest(cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : cpuAfter - cpuBefore),
+      redisCommandsPerRequest: perRequest(redisDelta?.commands),
+      redisCpuMicrosPerRequest: perRequest(redisDelta?.cpuMicros),
       credentialBytes: credentialBytes(headerSets),
       ...(options.rate === undefined ? {} : { offeredRate: options.rate }),
       ...options.extra

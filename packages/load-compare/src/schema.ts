@@ -16,7 +16,10 @@ export const Mode = Type.Union([
 ])
 
 export const Latency = Type.Object({
-  p50: Type.Number({ minimum: 0 }), p90: Type.Number({ minimum: 0 }), p99: Type.Number({ minimum: 0 }), max: Type.Number({ minimum: 0 })
+  p50: Type.Number({ minimum: 0 }),
+  p90: Type.Number({ minimum: 0 }),
+  p99: Type.Number({ minimum: 0 }),
+  max: Type.Number({ minimum: 0 })
 }, { description: 'response time percentiles in ms' })
 
 export const TimelinePoint = Type.Object({
@@ -79,7 +82,13 @@ export const Meta = Type.Object({
   schemaVersion: Type.Literal(1),
   startedAt: Type.String(),
   finishedAt: Type.String(),
-  machine: Type.Object({ platform: Type.String(), arch: Type.String(), cpuModel: Type.String(), cores: Type.Integer(), memoryGiB: Type.Number() }),
+  machine: Type.Object({
+    platform: Type.String(),
+    arch: Type.String(),
+    cpuModel: Type.String(),
+    cores: Type.Integer(),
+    memoryGiB: Type.Number()
+  }),
   node: Type.String(),
   commit: nullable(Type.String(), 'git commit of the code measured, when known'),
   target: Type.Union([Type.Literal('own processes'), Type.Literal('external')]),

@@ -20,7 +20,15 @@ const rssMiB = (pid: number | undefined): number => {
 const stack = await startStack({ roles: ['push'], serviceCpu: 0, otherCpu: 1 })
 pinSelf(1)
 try {
-  const harness = await Harness.create(stack, { duration: windowSeconds, warmup: 0, warmupEveryRun: false, connections: 50, pipelining: 1, manyTokens: 200, progress: false })
+  const harness = await Harness.create(stack, {
+    duration: windowSeconds,
+    warmup: 0,
+    warmupEveryRun: false,
+    connections: 50,
+    pipelining: 1,
+    manyTokens: 200,
+    progress: false
+  })
   const profile = stack.profiles.push as { url: string, pid?: number }
   const bearer = { authorization: `Bearer ${harness.bearer}`, 'content-type': 'application/json' }
   // Half session, half token reads, the tokens spread over 200 distinct ones.
@@ -32,7 +40,9 @@ try {
       runLoad({ url: `${profile.url}/v1/me`, title: 'reads', headerSets: readers, duration: windowSeconds, connections: 50, pipelining: 1 }),
       runLoad({ url: `${profile.url}/v1/profile`, title: 'writes', method: 'PATCH', body: JSON.stringify({ bio: `window ${window}` }), headerSets: [bearer], duration: windowSeconds, connections: 4, pipelining: 1, rate: 200 }),
       // A login and a logout now and then: sessions come and go during the soak.
-      (async () => { for (let i = 0; i < windowSeconds / 5; i++) await harness.client.logout(await harness.client.session()) })()
+      (async () => {
+        for (let i = 0; i < windowSeconds / 5; i++) await harness.client.logout(await harness.client.session())
+      })()
     ])
     const rss = rssMiB(profile.pid)
     if (window === 1) Object.assign(first, { rss, p99: reads.latency.p99 })

@@ -56,7 +56,14 @@ const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
 export async function startStack (options: StackOptions): Promise<Stack> {
   if (options.authUrl !== undefined || options.profileUrl !== undefined) {
     if (options.authUrl === undefined || options.profileUrl === undefined) throw new Error('--auth-url and --profile-url go together')
-    return { auth: options.authUrl, profiles: { stateless: { url: options.profileUrl } }, redisUrl: options.redisUrl, external: true, env: {}, close: async () => {} }
+    return {
+      auth: options.authUrl,
+      profiles: { stateless: { url: options.profileUrl } },
+      redisUrl: options.redisUrl,
+      external: true,
+      env: {},
+      close: async () => {}
+    }
   }
   const cleanups: Array<() => Promise<void>> = []
   const close = async () => { for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {}) }

@@ -12,7 +12,9 @@ const cli = fileURLToPath(new URL('../bin/authpair-compare.js', import.meta.url)
 const dir = mkdtempSync(join(tmpdir(), 'authpair-compare-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
-async function runCli (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string, seconds: number }> {
+async function runCli (
+  args: string[]
+): Promise<{ code: number | null, stdout: string, stderr: string, seconds: number }> {
   const started = performance.now()
   // REDIS_URL unset: the tool starts a redis-server of its own, which the outage scenario needs.
   const { REDIS_URL: _ignored, ...env } = process.env
@@ -37,7 +39,8 @@ t.test('--quick measures every mode and scenario, within a minute, into JSON and
   t.same([...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`), [], 'the JSON matches its schema')
   t.equal(report.meta.settings.quick, true)
 
-  const modesOf = (scenario: string) => new Set(report.runs.filter((run) => run.scenario === scenario).map((run) => run.mode))
+  const modesOf = (scenario: string) =>
+    new Set(report.runs.filter((run) => run.scenario === scenario).map((run) => run.mode))
   t.same([...modesOf('throughput')].sort(), ['ceiling', 'session', 'token', 'token+denylist', 'token+push'], 'every mode ran')
   t.ok(report.runs.some((run) => run.mode === 'token' && /cache off/.test(run.variant)) && report.runs.some((run) => run.mode === 'token' && /100 tokens/.test(run.variant)),
     'the token mode ran with the cache off and on, with one token and with many')
@@ -53,7 +56,8 @@ t.test('--quick measures every mode and scenario, within a minute, into JSON and
   t.ok(token !== undefined && session !== undefined && token.credentialBytes > session.credentialBytes, 'a bearer header is bigger than the session cookie')
 
   const outage = (mode: string) => report.runs.find((run) => run.scenario === 'outage' && run.mode === mode)?.timeline ?? []
-  const failedWhileDown = (mode: string) => outage(mode).filter((point) => point.storeDown).reduce((sum, point) => sum + point.failed, 0)
+  const failedWhileDown = (mode: string) =>
+    outage(mode).filter((point) => point.storeDown).reduce((sum, point) => sum + point.failed, 0)
   t.ok(failedWhileDown('session') > 0, 'sessions fail while Redis is down')
   t.ok(failedWhileDown('token+denylist') > 0, 'the denylist fails closed while Redis is down')
   for (const mode of ['token', 'token+push']) {

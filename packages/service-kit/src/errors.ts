@@ -20,7 +20,9 @@ const contractCodeOf = new WeakMap<object, ContractCode>()
  * A coded error class (`AUTH_INVALID_CREDENTIALS`, …) that the error handler answers with its status and
  * contract code. The message is fixed per class, so no caller can leak detail into a response by accident.
  */
-export function defineError (code: string, contractCode: ContractCode, statusCode: number, message: string): FastifyErrorConstructor {
+export function defineError (
+  code: string, contractCode: ContractCode, statusCode: number, message: string
+): FastifyErrorConstructor {
   const ErrorClass = createError(code, message, statusCode)
   contractCodeOf.set(ErrorClass.prototype, contractCode)
   return ErrorClass
@@ -64,7 +66,9 @@ function answer (error: FastifyError, isStoreUnavailable: (error: unknown) => bo
  * One error handler and one not-found handler per service: every failure is `{error, message}` with the
  * contract's status; 5xx details stay in the log (with the request id), never in the body.
  */
-export const errorContractPlugin = fp<ErrorContractOptions>(async (fastify: FastifyInstance, { isStoreUnavailable }) => {
+export const errorContractPlugin = fp<ErrorContractOptions>(async (
+  fastify: FastifyInstance, { isStoreUnavailable }
+) => {
   fastify.addSchema(ErrorBody)
   fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const [status, code, message] = answer(error, isStoreUnavailable)

@@ -14,7 +14,9 @@ export interface ServerOptionsInput {
 }
 
 /** Fastify options both services share: strict validation, bounded bodies and requests, redacted logs. */
-export function serverOptions ({ logLevel, logStream, bodyLimit, trustProxy = false }: ServerOptionsInput): FastifyServerOptions {
+export function serverOptions (
+  { logLevel, logStream, bodyLimit, trustProxy = false }: ServerOptionsInput
+): FastifyServerOptions {
   return {
     logger: loggerOptions(logLevel, logStream),
     bodyLimit,

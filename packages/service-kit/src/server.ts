@@ -13,7 +13,9 @@ export interface ListenOptions {
  * The one place that listens. SIGTERM / SIGINT stop accepting connections, let in-flight requests finish
  * (bounded by shutdownTimeoutMs), close Redis through the app's onClose hooks, and exit 0.
  */
-export async function startServer (app: FastifyInstance, { port, host, shutdownTimeoutMs }: ListenOptions): Promise<void> {
+export async function startServer (
+  app: FastifyInstance, { port, host, shutdownTimeoutMs }: ListenOptions
+): Promise<void> {
   closeWithGrace({ delay: shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an unexpected error')
     else app.log.info({ signal }, 'shutting down: finishing in-flight requests')
@@ -32,7 +34,9 @@ export interface ServiceDefinition<C extends CommonConfig & { PORT: number }> {
  * A service's whole `server.ts`: load the config, build the app, warn about development settings,
  * listen. Problems an operator can fix (bad config, no Redis) are one readable line and exit 1.
  */
-export async function runService<C extends CommonConfig & { PORT: number }> ({ name, loadConfig, buildApp }: ServiceDefinition<C>): Promise<void> {
+export async function runService<C extends CommonConfig & { PORT: number }> (
+  { name, loadConfig, buildApp }: ServiceDefinition<C>
+): Promise<void> {
   try {
     const config = loadConfig()
     const app = await buildApp(config)

@@ -23,7 +23,9 @@ export interface ServiceSpec {
  * service's own plugins; the app is returned ready, or closed if anything failed, so a half-built app never
  * keeps its Redis connection open.
  */
-export async function buildService (config: CommonConfig, spec: ServiceSpec, register: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
+export async function buildService (
+  config: CommonConfig, spec: ServiceSpec, register: (app: FastifyInstance) => Promise<void>
+): Promise<FastifyInstance> {
   const app = Fastify(serverOptions({
     logLevel: config.LOG_LEVEL, logStream: spec.logStream, bodyLimit: spec.bodyLimit, trustProxy: spec.trustProxy
   })).withTypeProvider<TypeBoxTypeProvider>()

@@ -15,16 +15,8 @@ export interface SessionRecord {
   ip: string
 }
 
-/**
- * Key layout. The per-user index is a hash in one slot (hash tag on the user id): fields `s:<handle>` map a
- * session handle to its session id; fields `f:<family>` (written by the token code) mark refresh-token families.
- * Nothing here needs a multi-key command, so sessions work unchanged on Redis Cluster.
- */
-export const keys = {
-  session: (sessionId: string) => `sess:${sessionId}`,
-  userIndex: (userId: string) => `user:{${userId}}:index`,
-  sessionField: (handle: string) => `s:${handle}`
-}
+/** A session's key. Nothing here needs a multi-key command, so sessions work unchanged on Redis Cluster. */
+export const sessionKey = (sessionId: string) => `sess:${sessionId}`
 
 const STRING_FIELDS = ['userId', 'email', 'name', 'handle', 'csrfToken', 'userAgent', 'ip'] as const
 

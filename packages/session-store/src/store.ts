@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
-import { extendExpiry } from './expiry.js'
-import { keys, parseRecord, serializeRecord, type SessionRecord } from './record.js'
+import { parseRecord, serializeRecord, sessionKey, type SessionRecord } from './record.js'
+import { UserIndex } from './user-index.js'
 
 export interface SessionLifetimes {
   /** A session unused this long ends (sliding). */
@@ -22,8 +22,10 @@ export interface SessionListing {
  */
 export class SessionStore {
   readonly touchIntervalMs: number
+  readonly index: UserIndex
 
   constructor (private readonly redis: Redis | Cluster, readonly lifetimes: SessionLifetimes) {
+    this.index = new UserIndex(redis)
     this.touchIntervalMs = lifetimes.touchIntervalMs ?? Math.min(60_000, Math.floor(lifetimes.idleTtlMs / 10))
   }
 
@@ -42,7 +44,7 @@ export class SessionStore {
 
   /** The live session for this id, or null: one GET. */
   async read (sessionId: string, now = Date.now()): Promise<SessionRecord | null> {
-    const record = parseRecord(await this.redis.get(keys.session(sessionId)))
+    const record = parseRecord(await this.redis.get(sessionKey(sessionId)))
     if (record === null || this.remainingMs(record, now) <= 0) return null
     return record
   }
@@ -62,13 +64,11 @@ export class SessionStore {
     if (ttl <= 0) return await this.destroy(sessionId)
     const value = serializeRecord(record)
     if (record.lastSeenAt !== record.createdAt) {
-      await this.redis.set(keys.session(sessionId), value, 'PX', ttl, 'XX')
+      await this.redis.set(sessionKey(sessionId), value, 'PX', ttl, 'XX')
       return
     }
-    const index = keys.userIndex(record.userId)
-    await this.redis.set(keys.session(sessionId), value, 'PX', ttl)
-    await this.redis.hset(index, keys.sessionField(record.handle), sessionId)
-    await extendExpiry(this.redis, index, this.lifetimes.absoluteTtlMs)
+    await this.redis.set(sessionKey(sessionId), value, 'PX', ttl)
+    await this.index.addSession(record.userId, record.handle, sessionId, this.lifetimes.absoluteTtlMs)
   }
 
   /** Records activity: slides the idle deadline. Callers do this at most once per touch interval. */
@@ -78,43 +78,40 @@ export class SessionStore {
 
   /** Ends one session by id; a no-op for an unknown id. */
   async destroy (sessionId: string): Promise<void> {
-    const record = parseRecord(await this.redis.getdel(keys.session(sessionId)))
-    if (record !== null) await this.redis.hdel(keys.userIndex(record.userId), keys.sessionField(record.handle))
+    const record = parseRecord(await this.redis.getdel(sessionKey(sessionId)))
+    if (record !== null) await this.index.dropSessions(record.userId, [record.handle])
   }
 
   /** The user's live sessions; index entries whose session has expired are pruned on the way. */
   async list (userId: string, now = Date.now()): Promise<SessionListing[]> {
-    const index = keys.userIndex(userId)
-    const entries = Object.entries(await this.redis.hgetall(index)).filter(([field]) => field.startsWith('s:'))
+    const entries = await this.index.sessions(userId)
     const records = await Promise.all(entries.map(([, sessionId]) => this.read(sessionId, now)))
     const live: SessionListing[] = []
     const stale: string[] = []
-    entries.forEach(([field, sessionId], i) => {
+    entries.forEach(([handle, sessionId], i) => {
       const record = records[i]
-      if (record === null || record === undefined || record.userId !== userId) stale.push(field)
+      if (record == null || record.userId !== userId) stale.push(handle)
       else live.push({ sessionId, record })
     })
-    if (stale.length > 0) await this.redis.hdel(index, ...stale)
+    await this.index.dropSessions(userId, stale)
     return live.sort((a, b) => a.record.createdAt - b.record.createdAt)
   }
 
   /** Ends the user's session with this public handle; false when the user has no such session. */
   async revoke (userId: string, handle: string): Promise<boolean> {
-    const index = keys.userIndex(userId)
-    const sessionId = await this.redis.hget(index, keys.sessionField(handle))
+    const sessionId = await this.index.sessionIdOf(userId, handle)
     if (sessionId === null) return false
-    const existed = await this.redis.del(keys.session(sessionId))
-    await this.redis.hdel(index, keys.sessionField(handle))
+    const existed = await this.redis.del(sessionKey(sessionId))
+    await this.index.dropSessions(userId, [handle])
     return existed === 1
   }
 
   /** Ends every session of the user; returns how many were live. */
   async revokeAll (userId: string): Promise<number> {
-    const index = keys.userIndex(userId)
-    const entries = Object.entries(await this.redis.hgetall(index)).filter(([field]) => field.startsWith('s:'))
+    const entries = await this.index.sessions(userId)
     if (entries.length === 0) return 0
-    const deleted = await Promise.all(entries.map(([, sessionId]) => this.redis.del(keys.session(sessionId))))
-    await this.redis.hdel(index, ...entries.map(([field]) => field))
+    const deleted = await Promise.all(entries.map(([, sessionId]) => this.redis.del(sessionKey(sessionId))))
+    await this.index.dropSessions(userId, entries.map(([handle]) => handle))
     return deleted.reduce((sum, n) => sum + n, 0)
   }
 }

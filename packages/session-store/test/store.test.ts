@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
-import { SessionStore, fastifySessionStore, keys, type SessionRecord } from '../src/index.js'
+import { SessionStore, UserIndex, fastifySessionStore, sessionKey, type SessionRecord } from '../src/index.js'
 
 const redis = new Redis(SHARED_REDIS_URL, { keyPrefix: uniquePrefix('store') })
 t.teardown(() => redis.quit())
@@ -31,7 +31,7 @@ t.test('a saved session reads back, with its Redis TTL at the idle deadline', as
   const record = newRecord(randomUUID(), now)
   await store.save('sid-1', record, now)
   t.same(await store.read('sid-1', now), record)
-  const ttl = await redis.pttl(keys.session('sid-1'))
+  const ttl = await redis.pttl(sessionKey('sid-1'))
   t.ok(ttl > IDLE - 2000 && ttl <= IDLE, `ttl ${ttl}`)
   t.equal(await store.read('unknown'), null)
 })
@@ -64,7 +64,7 @@ t.test('a write after a logout cannot bring the session back', async (t) => {
   await store.destroy('sid-3')
   await store.touch('sid-3', record, now + 10_000)
   t.equal(await store.read('sid-3', now + 10_000), null)
-  t.equal(await redis.exists(keys.session('sid-3')), 0)
+  t.equal(await redis.exists(sessionKey('sid-3')), 0)
 })
 
 t.test('the per-user index lists, revokes one, and revokes all', async (t) => {
@@ -88,7 +88,7 @@ t.test('the per-user index lists, revokes one, and revokes all', async (t) => {
   t.equal(await store.revokeAll(user), 2)
   t.same(await store.list(user), [])
   t.ok(await store.read('o-a'), "the other user's session is untouched")
-  t.ok(await redis.pttl(keys.userIndex(user)) !== -1 || await redis.exists(keys.userIndex(user)) === 0, 'the index never lives for ever')
+  t.ok(await redis.pttl(UserIndex.key(user)) !== -1 || await redis.exists(UserIndex.key(user)) === 0, 'the index never lives for ever')
 })
 
 t.test('expired sessions are pruned from the index when listed', async (t) => {
@@ -96,9 +96,9 @@ t.test('expired sessions are pruned from the index when listed', async (t) => {
   const now = Date.now()
   const record = newRecord(user, now)
   await store.save('p-a', record, now)
-  await redis.del(keys.session('p-a')) // as Redis does when the TTL runs out
+  await redis.del(sessionKey('p-a')) // as Redis does when the TTL runs out
   t.same(await store.list(user), [])
-  t.equal(await redis.hexists(keys.userIndex(user), keys.sessionField(record.handle)), 0)
+  t.equal(await redis.hexists(UserIndex.key(user), `s:${record.handle}`), 0)
 })
 
 t.test('the @fastify/session adapter persists only logged-in sessions', async (t) => {
@@ -106,19 +106,19 @@ t.test('the @fastify/session adapter persists only logged-in sessions', async (t
   const call = async (fn: (cb: (error?: unknown) => void) => void): Promise<void> =>
     await new Promise((resolve, reject) => fn((error) => error ? reject(error) : resolve()))
   await call((cb) => adapter.set('anon', { cookie: {} } as never, cb))
-  t.equal(await redis.exists(keys.session('anon')), 0, 'anonymous: nothing written')
+  t.equal(await redis.exists(sessionKey('anon')), 0, 'anonymous: nothing written')
 
   const record = newRecord(randomUUID(), Date.now())
   await call((cb) => adapter.set('auth', record, cb))
   const got = await new Promise((resolve) => adapter.get('auth', (_e, s) => resolve(s)))
   t.same(got, record)
   await call((cb) => adapter.destroy('auth', cb))
-  t.equal(await redis.exists(keys.session('auth')), 0)
+  t.equal(await redis.exists(sessionKey('auth')), 0)
 })
 
 t.test('a malformed value under a session key is treated as no session', async (t) => {
-  await redis.set(keys.session('junk'), '{"userId": 5}')
+  await redis.set(sessionKey('junk'), '{"userId": 5}')
   t.equal(await store.read('junk'), null)
-  await redis.set(keys.session('junk'), 'not json')
+  await redis.set(sessionKey('junk'), 'not json')
   t.equal(await store.read('junk'), null)
 })

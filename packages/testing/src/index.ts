@@ -34,7 +34,9 @@ export async function freePort (): Promise<number> {
 export class OwnRedis {
   private process: ChildProcess | undefined
   readonly dir = mkdtempSync(join(tmpdir(), 'authpair-redis-'))
-  private constructor (readonly port: number, private readonly persistent: boolean, private readonly extraArgs: string[]) {}
+  private constructor (
+    readonly port: number, private readonly persistent: boolean, private readonly extraArgs: string[]
+  ) {}
 
   /** `extraArgs` go to redis-server as they are (cluster mode, replicaof…). */
   static async start ({ persistent = false, extraArgs = [] as string[] } = {}): Promise<OwnRedis> {
@@ -112,7 +114,9 @@ export async function deletePrefix (url: string, prefix: string): Promise<void> 
 }
 
 /** The `name=value` pairs of a response's Set-Cookie headers, with their attributes. */
-export function parseSetCookies (header: string | string[] | undefined): Map<string, { value: string, attributes: string[] }> {
+export function parseSetCookies (
+  header: string | string[] | undefined
+): Map<string, { value: string, attributes: string[] }> {
   const cookies = new Map<string, { value: string, attributes: string[] }>()
   for (const line of [header ?? []].flat()) {
     const [pair = '', ...attributes] = line.split(';').map((part) => part.trim())

@@ -1,7 +1,8 @@
 import { cookieSecure, isProduction } from '@authpair/config'
 import { buildService } from '@authpair/service-kit'
 import { loadKeyRing } from '@authpair/keys'
-import { SessionStore } from '@authpair/session-store'
+import { revocationPlugin } from '@authpair/revocation'
+import { SESSION_COOKIE, SessionStore } from '@authpair/session-store'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { AuthConfig } from './config.js'
@@ -26,7 +27,7 @@ export interface BuildOptions {
 export async function buildApp (config: AuthConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
   return await buildService(config, {
     service: 'auth',
-    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS. Contract: shared/API.md', version: '0.1.0' },
+    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS. Contract: shared/API.md', version: '0.1.0', sessionCookie: SESSION_COOKIE },
     bodyLimit: 16 * 1024,
     trustProxy: config.TRUST_PROXY,
     logStream
@@ -41,17 +42,22 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
   await app.register(usersPlugin)
   await app.register(loginMetricsPlugin)
   await app.register(loginRateLimitPlugin, {
-    windowSeconds: config.LOGIN_LIMIT_WINDOW, perIp: config.LOGIN_LIMIT_PER_IP, perAccount: config.LOGIN_LIMIT_PER_ACCOUNT
+    windowSeconds: config.LOGIN_LIMIT_WINDOW,
+    perIp: config.LOGIN_LIMIT_PER_IP,
+    perAccount: config.LOGIN_LIMIT_PER_ACCOUNT
   })
   const keys = await loadKeyRing({
     dir: config.JWT_PRIVATE_KEYS_DIR, jwksJson: config.JWT_PRIVATE_KEYS, generateIfMissing: !isProduction(config)
   })
-  await app.register(accessTokensPlugin, { keys, ttlSeconds: config.ACCESS_TOKEN_TTL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE })
-  await app.register(refreshTokensPlugin, { ttlSeconds: config.REFRESH_TOKEN_TTL })
-  await app.register(logoutEverywherePlugin, { store, accessTtlSeconds: config.ACCESS_TOKEN_TTL, keyPrefix: config.REDIS_KEY_PREFIX })
+  await app.register(accessTokensPlugin, {
+    keys, ttlSeconds: config.ACCESS_TOKEN_TTL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE
+  })
+  await app.register(refreshTokensPlugin, { ttlSeconds: config.REFRESH_TOKEN_TTL, index: store.index })
+  await app.register(revocationPlugin)
+  await app.register(logoutEverywherePlugin, { store, accessTtlSeconds: config.ACCESS_TOKEN_TTL })
 
   await app.register(usersRoutes)
-  await app.register(tokensRoutes, { accessTtlSeconds: config.ACCESS_TOKEN_TTL, keyPrefix: config.REDIS_KEY_PREFIX })
+  await app.register(tokensRoutes, { accessTtlSeconds: config.ACCESS_TOKEN_TTL })
   await app.register(jwksRoutes, { keys })
   await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure: cookieSecure(config), store })
   await app.register(webRoutes, { reportFile: config.REPORT_FILE })

@@ -11,7 +11,9 @@ export const TEST_KEYS = JSON.stringify({ keys: [generatePrivateJwk()] })
 interface Tap { teardown: (fn: () => unknown) => void }
 
 /** An auth app on the real Redis, with its own key prefix; closed and cleaned up when the test ends. */
-export async function buildTestApp (t: Tap, env: Record<string, string> = {}): Promise<FastifyInstance & { logs: string[] }> {
+export async function buildTestApp (
+  t: Tap, env: Record<string, string> = {}
+): Promise<FastifyInstance & { logs: string[] }> {
   const prefix = uniquePrefix('auth')
   const config = loadAuthConfig({ REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'info', JWT_PRIVATE_KEYS: TEST_KEYS, ...env })
   const logs: string[] = []
@@ -44,7 +46,9 @@ export interface LoggedIn {
 }
 
 /** Logs in with a session; `cookie` is ready for a Cookie header. */
-export async function sessionLogin (app: FastifyInstance, email: string, headers: Record<string, string> = {}): Promise<LoggedIn> {
+export async function sessionLogin (
+  app: FastifyInstance, email: string, headers: Record<string, string> = {}
+): Promise<LoggedIn> {
   const response = await app.inject({ method: 'POST', url: '/v1/sessions', payload: { email, password: PASSWORD }, headers })
   if (response.statusCode !== 201) throw new Error(`login failed: ${response.statusCode} ${response.body}`)
   const sid = response.cookies.find((c) => c.name === 'sid')

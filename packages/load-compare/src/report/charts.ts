@@ -92,7 +92,8 @@ export function charts (report: ReportRecord): Chart[] {
       second: point.second,
       success: point.ok + point.failed === 0 ? null : Math.round(1000 * point.ok / (point.ok + point.failed)) / 10
     })))
-    const down = (outage[0]?.timeline ?? []).filter((point) => point.storeDown).map((point) => ({ from: point.second, to: point.second + 1 }))
+    const down = (outage[0]?.timeline ?? []).filter((point) => point.storeDown)
+      .map((point) => ({ from: point.second, to: point.second + 1 }))
     list.push({
       id: 'outage',
       title: 'Success rate while Redis is down',

@@ -93,12 +93,16 @@ async function me (harness: Harness, role: ProfileRole, headers: Record<string, 
   return response.status
 }
 
-async function expectStatus (harness: Harness, role: ProfileRole, headers: Record<string, string>, status: number): Promise<void> {
+async function expectStatus (
+  harness: Harness, role: ProfileRole, headers: Record<string, string>, status: number
+): Promise<void> {
   const got = await me(harness, role, headers)
   if (got !== status) throw new Error(`revocation lag: expected ${status} before revoking, got ${got}`)
 }
 
-async function timeUntilRefused (harness: Harness, role: ProfileRole, headers: Record<string, string>, patienceMs: number): Promise<number | null> {
+async function timeUntilRefused (
+  harness: Harness, role: ProfileRole, headers: Record<string, string>, patienceMs: number
+): Promise<number | null> {
   const revokedAt = performance.now()
   while (performance.now() - revokedAt < patienceMs) {
     if (await me(harness, role, headers) === 401) return performance.now() - revokedAt
@@ -109,5 +113,6 @@ async function timeUntilRefused (harness: Harness, role: ProfileRole, headers: R
 function median (values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] as number : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+  const at = (i: number) => sorted[i] as number
+  return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2
 }

@@ -32,7 +32,8 @@ export const accessTokensPlugin = fp<AccessTokenOptions>(async (fastify, { keys,
   fastify.decorate('signAccessToken', async (user: User) => {
     // Looked up per token, so a key published ahead of time starts signing when its time comes.
     const key = keys.signingKey()
-    return fastify.jwt.sign({ sub: user.id, name: user.name, email: user.email, jti: randomUUID() }, { key: key.privatePem, kid: key.kid })
+    const claims = { sub: user.id, name: user.name, email: user.email, jti: randomUUID() }
+    return fastify.jwt.sign(claims, { key: key.privatePem, kid: key.kid })
   })
 
   fastify.decorate('verifyAccessToken', async (token: string) => {

@@ -1,4 +1,3 @@
-import { publishRevocation } from '@authpair/revocation'
 import type { SessionStore } from '@authpair/session-store'
 import fp from 'fastify-plugin'
 
@@ -12,14 +11,13 @@ declare module 'fastify' {
 export interface LogoutEverywhereOptions {
   store: SessionStore
   accessTtlSeconds: number
-  keyPrefix: string
 }
 
-export const logoutEverywherePlugin = fp<LogoutEverywhereOptions>(async (fastify, { store, accessTtlSeconds, keyPrefix }) => {
+export const logoutEverywherePlugin = fp<LogoutEverywhereOptions>(async (fastify, { store, accessTtlSeconds }) => {
   fastify.decorate('logoutEverywhere', async (userId: string) => {
     const now = Math.floor(Date.now() / 1000)
     await Promise.all([store.revokeAll(userId), fastify.refreshTokens.revokeAllForUser(userId)])
     // Tokens issued up to now are denied until the last of them expires (denylist and push modes).
-    await publishRevocation(fastify.redis, keyPrefix, { kind: 'user', sub: userId, before: now, exp: now + accessTtlSeconds })
+    await fastify.revocations.publish({ kind: 'user', sub: userId, before: now, exp: now + accessTtlSeconds })
   })
-}, { name: 'authpair-logout-everywhere', dependencies: ['authpair-refresh-tokens'] })
+}, { name: 'authpair-logout-everywhere', dependencies: ['authpair-redis', 'authpair-refresh-tokens', 'authpair-revocation'] })

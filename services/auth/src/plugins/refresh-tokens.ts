@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { extendExpiry, keys as sessionKeys } from '@authpair/session-store'
+import type { UserIndex } from '@authpair/session-store'
 import fp from 'fastify-plugin'
 import { randomToken } from '../lib/random.js'
 import type { User } from './users.js'
@@ -26,7 +26,6 @@ declare module 'fastify' {
 
 const familyKey = (family: string) => `rt:{${family}}`
 const spentKey = (family: string) => `rt:{${family}}:spent`
-const familyField = (family: string) => `f:${family}`
 const hash = (secret: string) => createHash('sha256').update(secret).digest('base64url')
 const TOKEN_PATTERN = /^([\w-]{22})\.([\w-]{43})$/
 
@@ -61,20 +60,21 @@ const REVOKE_FAMILY = `
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'revoked', '1') end
 return 1`
 
-export const refreshTokensPlugin = fp<{ ttlSeconds: number }>(async (fastify, { ttlSeconds }) => {
+export interface RefreshTokensOptions {
+  ttlSeconds: number
+  /** The per-user index the families are listed in, so log out everywhere reaches them. */
+  index: UserIndex
+}
+
+export const refreshTokensPlugin = fp<RefreshTokensOptions>(async (fastify, { ttlSeconds, index }) => {
   const redis = fastify.redis
   const ttlMs = ttlSeconds * 1000
-
-  async function forgetFamily (userId: string, family: string): Promise<void> {
-    await redis.hdel(sessionKeys.userIndex(userId), familyField(family))
-  }
 
   async function issue (user: User): Promise<string> {
     const family = randomToken(16)
     const secret = randomToken(32)
     // Indexed under the user first, so "log out everywhere" can never miss a family that exists.
-    await redis.hset(sessionKeys.userIndex(user.id), familyField(family), '1')
-    await extendExpiry(redis, sessionKeys.userIndex(user.id), ttlMs)
+    await index.addFamily(user.id, family, ttlMs)
     await redis.hset(familyKey(family), { current: hash(secret), userId: user.id, email: user.email, name: user.name, revoked: '0' })
     await redis.pexpire(familyKey(family), ttlMs)
     return `${family}.${secret}`
@@ -85,13 +85,15 @@ export const refreshTokensPlugin = fp<{ ttlSeconds: number }>(async (fastify, { 
     if (match === null) return null
     const [, family, secret] = match as unknown as [string, string, string]
     const next = randomToken(32)
-    const [outcome, userId, email, name] = await redis.eval(ROTATE, 2, familyKey(family), spentKey(family), hash(secret), hash(next), ttlMs) as string[]
+    const [outcome, userId, email, name] = await redis.eval(
+      ROTATE, 2, familyKey(family), spentKey(family), hash(secret), hash(next), ttlMs
+    ) as string[]
     if (outcome === 'reuse') {
       fastify.log.warn({ family, userId }, 'refresh token reuse: family revoked')
-      await forgetFamily(userId as string, family)
+      await index.dropFamily(userId as string, family)
     }
     if (outcome !== 'ok') return null
-    await extendExpiry(redis, sessionKeys.userIndex(userId as string), ttlMs)
+    await index.extend(userId as string, ttlMs)
     return { user: { id: userId as string, email: email as string, name: name as string }, token: `${family}.${next}` }
   }
 
@@ -100,14 +102,13 @@ export const refreshTokensPlugin = fp<{ ttlSeconds: number }>(async (fastify, { 
     if (match === null) return
     const [, family, secret] = match as unknown as [string, string, string]
     const userId = await redis.eval(REVOKE, 2, familyKey(family), spentKey(family), hash(secret)) as string | null
-    if (userId !== null) await forgetFamily(userId, family)
+    if (userId !== null) await index.dropFamily(userId, family)
   }
 
   async function revokeAllForUser (userId: string): Promise<void> {
-    const index = sessionKeys.userIndex(userId)
-    const families = Object.keys(await redis.hgetall(index)).filter((field) => field.startsWith('f:'))
-    await Promise.all(families.map((field) => redis.eval(REVOKE_FAMILY, 1, familyKey(field.slice(2)))))
-    if (families.length > 0) await redis.hdel(index, ...families)
+    const families = await index.families(userId)
+    await Promise.all(families.map((family) => redis.eval(REVOKE_FAMILY, 1, familyKey(family))))
+    for (const family of families) await index.dropFamily(userId, family)
   }
 
   fastify.decorate('refreshTokens', { issue, rotate, revoke, revokeAllForUser })

@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie'
 import session from '@fastify/session'
-import { csrfTokenMatches, fastifySessionStore, type SessionRecord, type SessionStore } from '@authpair/session-store'
+import { csrfTokenMatches, fastifySessionStore, SESSION_COOKIE, type SessionRecord, type SessionStore } from '@authpair/session-store'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { CsrfFailed, Unauthorized } from '../errors.js'
@@ -19,8 +19,6 @@ declare module 'fastify' {
 declare module '@fastify/session' {
   interface FastifySessionObject extends Partial<SessionRecord> {}
 }
-
-export const SESSION_COOKIE = 'sid'
 
 export interface SessionCookieOptions {
   secret: string

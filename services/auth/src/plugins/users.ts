@@ -36,7 +36,8 @@ export const usersPlugin = fp(async (fastify) => {
   const dummyHash = hashPassword(randomUUID())
 
   async function register (email: string, password: string, name: string): Promise<User> {
-    const user: StoredUser = { id: randomUUID(), email, name, passwordHash: await hashPassword(password), createdAt: new Date().toISOString() }
+    const passwordHash = await hashPassword(password)
+    const user: StoredUser = { id: randomUUID(), email, name, passwordHash, createdAt: new Date().toISOString() }
     const created = await redis.set(userKey(email), JSON.stringify(user), 'NX')
     if (created === null) throw new EmailTaken()
     return { id: user.id, email, name }

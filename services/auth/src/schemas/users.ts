@@ -4,7 +4,9 @@ export const Email = Type.String({ format: 'email', maxLength: 254, description:
 export const Password = Type.String({ minLength: 12, maxLength: 1024 })
 export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'not blank' })
 
-export const RegisterBody = Type.Object({ email: Email, password: Password, name: Name }, { additionalProperties: false })
+export const RegisterBody = Type.Object(
+  { email: Email, password: Password, name: Name }, { additionalProperties: false }
+)
 
 export const UserView = Type.Object({
   id: Type.String({ format: 'uuid' }),

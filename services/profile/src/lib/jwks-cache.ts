@@ -21,7 +21,9 @@ export class JwksCache {
   private retryTimer: NodeJS.Timeout | undefined
   private closed = false
 
-  constructor (private readonly url: string, private readonly options: VerifyOptions, private readonly cooldownMs: number) {}
+  constructor (
+    private readonly url: string, private readonly options: VerifyOptions, private readonly cooldownMs: number
+  ) {}
 
   get size (): number { return this.verifiers.size }
 
@@ -34,7 +36,8 @@ export class JwksCache {
     this.lastFetch = Date.now()
     const response = await fetch(this.url, { signal: AbortSignal.timeout(2000) })
     if (!response.ok) throw new Error(`JWKS at ${this.url} answered ${response.status}`)
-    const { keys } = await response.json() as { keys: Array<{ kid?: string, alg?: string, kty?: string, n?: string, e?: string }> }
+    type Jwk = { kid?: string, alg?: string, kty?: string, n?: string, e?: string }
+    const { keys } = await response.json() as { keys: Jwk[] }
     const next = new Map<string, Verify>()
     for (const jwk of keys) {
       if (typeof jwk.kid !== 'string' || jwk.alg !== 'RS256' || jwk.kty !== 'RSA') continue

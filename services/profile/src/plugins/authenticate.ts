@@ -1,13 +1,11 @@
 import { isAccessTokenClaims, type AccessTokenClaims } from '@authpair/keys'
-import { csrfTokenMatches, type SessionStore } from '@authpair/session-store'
+import { csrfTokenMatches, ExpiringCache, SESSION_COOKIE, type SessionReader } from '@authpair/session-store'
 import cookie from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Histogram } from 'prom-client'
 import { CsrfFailed, KeysUnavailable, Unauthorized } from '../errors.js'
 import type { JwksCache } from '../lib/jwks-cache.js'
-import type { RevocationCheck } from '../lib/revocation-modes.js'
-import { VerifiedTokenCache } from '../lib/token-cache.js'
 
 export interface Identity {
   id: string
@@ -31,23 +29,18 @@ declare module 'fastify' {
 }
 
 export interface AuthenticateOptions {
-  sessionSecret: string
-  store: SessionStore
+  sessions: SessionReader
   jwks: JwksCache
-  revocation: RevocationCheck
-  mode: string
   tokenCacheSize: number
 }
 
 const BEARER = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/
 const challenge = 'Bearer realm="authpair"'
 
-export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sessionSecret, store, jwks, revocation, mode, tokenCacheSize }) => {
-  await fastify.register(cookie, { secret: sessionSecret })
-  const cache = new VerifiedTokenCache<AccessTokenClaims>(tokenCacheSize)
-  // Signed sid cookie -> session id. A signature never stops being valid; the session's life is checked
-  // in Redis on every request, so an entry only needs to outlive the longest possible session.
-  const signedCookies = new VerifiedTokenCache<string>(tokenCacheSize)
+export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sessions, jwks, tokenCacheSize }) => {
+  await fastify.register(cookie)
+  const cache = new ExpiringCache<AccessTokenClaims>(tokenCacheSize)
+  const mode = `token-${fastify.revocations.mode}`
   const decisions = new Counter({
     name: 'authpair_auth_decisions_total',
     help: 'Authentication decisions by credential, revocation mode and outcome',
@@ -91,28 +84,19 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     const parts = BEARER.exec(header)
     if (parts === null) throw refuse('token', 'Authorization must be a Bearer access token')
     const claims = await verifyToken(header.slice(7), parts[1] as string)
-    if (await revocation.isRevoked(claims)) throw refuse('token', 'Access token revoked')
+    if (await fastify.revocations.isRevoked(claims)) throw refuse('token', 'Access token revoked')
     decisions.inc({ auth: 'token', mode, outcome: 'accepted' })
     request.identity = { id: claims.sub, email: claims.email, name: claims.name, auth: 'token' }
   }
 
-  function sessionIdOf (signed: string): string {
-    const cached = signedCookies.get(signed)
-    if (cached !== undefined) return cached
-    const unsigned = fastify.unsignCookie(signed)
-    if (!unsigned.valid || unsigned.value === null) throw refuse('session', 'Invalid session cookie')
-    signedCookies.set(signed, unsigned.value, Date.now() + store.lifetimes.absoluteTtlMs)
-    return unsigned.value
-  }
-
   async function fromSession (request: FastifyRequest, signed: string): Promise<void> {
-    const sessionId = sessionIdOf(signed)
     const started = performance.now()
-    const record = await store.read(sessionId)
+    const lookup = await sessions.read(signed)
+    if (lookup.outcome === 'forged') throw refuse('session', 'Invalid session cookie')
     storeLatency.observe((performance.now() - started) / 1000)
-    if (record === null) throw refuse('session', 'Session expired or logged out')
-    // Activity is written back at most once per interval, off the request path.
-    if (store.isTouchDue(record)) store.touch(sessionId, record).catch((error: unknown) => request.log.warn({ err: error }, 'session touch failed'))
+    if (lookup.outcome === 'ended') throw refuse('session', 'Session expired or logged out')
+    const { sessionId, record } = lookup
+    sessions.touchIfDue(sessionId, record, (error) => request.log.warn({ err: error }, 'session touch failed'))
     decisions.inc({ auth: 'session', mode: 'session', outcome: 'accepted' })
     request.identity = { id: record.userId, email: record.email, name: record.name, auth: 'session', csrfToken: record.csrfToken }
   }
@@ -122,7 +106,7 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     const authorization = request.headers.authorization
     // When an Authorization header is present only it counts: never a fall-back to the cookie.
     if (authorization !== undefined) await fromToken(request, authorization)
-    else if (request.cookies.sid !== undefined) await fromSession(request, request.cookies.sid)
+    else if (request.cookies[SESSION_COOKIE] !== undefined) await fromSession(request, request.cookies[SESSION_COOKIE])
     else throw refuse('none', 'Send a Bearer access token or the sid session cookie')
   })
 
@@ -131,4 +115,4 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     if (expected === undefined) return // token requests carry no ambient credential: no CSRF risk
     if (!csrfTokenMatches(request.headers['x-csrf-token'], expected)) throw new CsrfFailed()
   })
-}, { name: 'authpair-authenticate', dependencies: ['authpair-metrics'] })
+}, { name: 'authpair-authenticate', dependencies: ['authpair-metrics', 'authpair-revocation'] })

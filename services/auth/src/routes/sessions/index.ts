@@ -44,7 +44,8 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
       ip: request.ip
     }
     Object.assign(request.session, record)
-    return await reply.code(201).send({ user, expiresAt: iso(store.absoluteDeadline(record)), csrfToken: record.csrfToken })
+    const expiresAt = iso(store.absoluteDeadline(record))
+    return await reply.code(201).send({ user, expiresAt, csrfToken: record.csrfToken })
   })
 
   fastify.get('/v1/sessions', {

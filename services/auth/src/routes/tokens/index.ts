@@ -1,4 +1,3 @@
-import { publishRevocation } from '@authpair/revocation'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { InvalidCredentials, InvalidGrant } from '../../errors.js'
@@ -11,10 +10,9 @@ const Err = Type.Ref('ErrorBody')
 
 export interface TokensRoutesOptions {
   accessTtlSeconds: number
-  keyPrefix: string
 }
 
-const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fastify, { accessTtlSeconds, keyPrefix }) => {
+const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fastify, { accessTtlSeconds }) => {
   async function pair (user: User, refreshToken: string) {
     return { access_token: await fastify.signAccessToken(user), token_type: 'Bearer' as const, expires_in: accessTtlSeconds, refresh_token: refreshToken }
   }
@@ -60,7 +58,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
     await fastify.refreshTokens.revoke(request.body.refresh_token)
     const bearer = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(request.headers.authorization ?? '')?.[1]
     const claims = bearer === undefined ? null : await fastify.verifyAccessToken(bearer)
-    if (claims !== null) await publishRevocation(fastify.redis, keyPrefix, { kind: 'jti', sub: claims.sub, jti: claims.jti, exp: claims.exp })
+    if (claims !== null) await fastify.revocations.publish({ kind: 'jti', sub: claims.sub, jti: claims.jti, exp: claims.exp })
     return await reply.code(204).send(null)
   })
 }

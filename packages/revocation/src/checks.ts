@@ -1,11 +1,10 @@
-import { isRevoked, revocationChannel, revocationKeys, type Revocation } from '@authpair/revocation'
-import type { AccessTokenClaims } from '@authpair/keys'
 import { isStoreUnavailable } from '@authpair/redis'
 import type { Cluster, Redis } from 'ioredis'
+import { isRevoked, revocationChannel, revocationKeys, type RevocableClaims, type Revocation } from './records.js'
 
 /** How a verified token's revocation is checked: the three modes of TOKEN_REVOCATION. */
 export interface RevocationCheck {
-  isRevoked: (claims: AccessTokenClaims) => boolean | Promise<boolean>
+  isRevoked: (claims: RevocableClaims) => boolean | Promise<boolean>
   close: () => Promise<void>
 }
 
@@ -16,19 +15,24 @@ export const noRevocationCheck: RevocationCheck = { isRevoked: () => false, clos
  * denylist: one MGET per request (both keys share the user's hash tag). Redis down: fail closed (the
  * error becomes a 503), or, when configured to fail open, accept the token unchecked and say so.
  */
-export function denylistCheck (redis: Redis | Cluster, { failOpen = false, onUnchecked = () => {} }: { failOpen?: boolean, onUnchecked?: (error: unknown) => void } = {}): RevocationCheck {
+export function denylistCheck (
+  redis: Redis | Cluster,
+  { failOpen = false, onUnchecked = () => {} }: { failOpen?: boolean, onUnchecked?: (error: unknown) => void } = {}
+): RevocationCheck {
   return {
     async isRevoked (claims) {
       let denied: string | null | undefined
       let before: string | null | undefined
       try {
-        [denied, before] = await redis.mget(revocationKeys.deniedJti(claims.sub, claims.jti), revocationKeys.revokedBefore(claims.sub))
+        [denied, before] = await redis.mget(
+          revocationKeys.deniedJti(claims.sub, claims.jti), revocationKeys.revokedBefore(claims.sub)
+        )
       } catch (error) {
         if (!failOpen || !isStoreUnavailable(error)) throw error
         onUnchecked(error)
         return false
       }
-      return isRevoked(claims, denied !== null && denied !== undefined, before === null || before === undefined ? null : Number(before))
+      return isRevoked(claims, denied != null, before == null ? null : Number(before))
     },
     close: async () => {}
   }
@@ -39,12 +43,16 @@ export function denylistCheck (redis: Redis | Cluster, { failOpen = false, onUnc
  * request costs no Redis work. At every (re)connection the current set is loaded from the revocation
  * log, so nothing published while this instance was disconnected is missed.
  */
-export async function pushCheck (redis: Redis | Cluster, keyPrefix: string, onError: (error: unknown) => void): Promise<RevocationCheck & { loaded: () => number }> {
+export async function pushCheck (
+  redis: Redis | Cluster, keyPrefix: string, onError: (error: unknown) => void
+): Promise<RevocationCheck & { loaded: () => number }> {
   const deniedJtis = new Map<string, number>() // jti -> exp (s)
   const revokedBefore = new Map<string, { before: number, exp: number }>() // sub -> latest
   const apply = (revocation: Revocation) => {
     if (revocation.kind === 'jti') deniedJtis.set(revocation.jti, revocation.exp)
-    else if ((revokedBefore.get(revocation.sub)?.before ?? -1) < revocation.before) revokedBefore.set(revocation.sub, { before: revocation.before, exp: revocation.exp })
+    else if ((revokedBefore.get(revocation.sub)?.before ?? -1) < revocation.before) {
+      revokedBefore.set(revocation.sub, { before: revocation.before, exp: revocation.exp })
+    }
   }
   const parse = (message: string): Revocation | null => {
     try { return JSON.parse(message) as Revocation } catch { return null }
@@ -76,7 +84,8 @@ export async function pushCheck (redis: Redis | Cluster, keyPrefix: string, onEr
   }, 60_000).unref()
 
   return {
-    isRevoked: (claims) => isRevoked(claims, deniedJtis.has(claims.jti), revokedBefore.get(claims.sub)?.before ?? null),
+    isRevoked: (claims) =>
+      isRevoked(claims, deniedJtis.has(claims.jti), revokedBefore.get(claims.sub)?.before ?? null),
     loaded: () => deniedJtis.size + revokedBefore.size,
     close: async () => {
       clearInterval(prune)

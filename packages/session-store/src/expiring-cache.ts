@@ -1,9 +1,9 @@
 /**
- * Exact-match cache of verified tokens: the token string is the key (V8 hashes it once per lookup, far
- * cheaper than fast-jwt's SHA-based cache key or an RSA verify). Bounded, oldest evicted first, and an
- * entry is never used at or past its token's `exp`.
+ * Exact-match cache of values proven by an expensive check (a cookie signature, a token's RSA
+ * signature): the credential string is the key, which V8 hashes once per lookup, far cheaper than the
+ * check itself. Bounded, oldest evicted first, and an entry is never used at or past its expiry.
  */
-export class VerifiedTokenCache<T> {
+export class ExpiringCache<T> {
   private readonly entries = new Map<string, { value: T, expiresAtMs: number }>()
 
   constructor (private readonly maxEntries: number) {}

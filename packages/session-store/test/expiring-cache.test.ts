@@ -1,8 +1,8 @@
 import t from 'tap'
-import { VerifiedTokenCache } from '../src/lib/token-cache.js'
+import { ExpiringCache } from '../src/expiring-cache.js'
 
 t.test('an entry is never served at or past its token expiry', async (t) => {
-  const cache = new VerifiedTokenCache<string>(10)
+  const cache = new ExpiringCache<string>(10)
   cache.set('token', 'claims', 1_000)
   t.equal(cache.get('token', 999), 'claims')
   t.equal(cache.get('token', 1_000), undefined)
@@ -10,7 +10,7 @@ t.test('an entry is never served at or past its token expiry', async (t) => {
 })
 
 t.test('the cache is bounded, evicting the oldest entry', async (t) => {
-  const cache = new VerifiedTokenCache<number>(2)
+  const cache = new ExpiringCache<number>(2)
   cache.set('a', 1, Infinity)
   cache.set('b', 2, Infinity)
   cache.set('c', 3, Infinity)
@@ -20,7 +20,7 @@ t.test('the cache is bounded, evicting the oldest entry', async (t) => {
 })
 
 t.test('size 0 turns it off', async (t) => {
-  const cache = new VerifiedTokenCache<number>(0)
+  const cache = new ExpiringCache<number>(0)
   cache.set('a', 1, Infinity)
   t.equal(cache.get('a'), undefined)
 })

@@ -1,0 +1,60 @@
+import { Signer } from '@fastify/cookie'
+import { ExpiringCache } from './expiring-cache.js'
+import type { SessionRecord } from './record.js'
+import type { SessionStore } from './store.js'
+
+/** The session cookie's name, the same in the service that sets it and in every service that reads it. */
+export const SESSION_COOKIE = 'sid'
+
+export type SessionLookup =
+  | { outcome: 'live', sessionId: string, record: SessionRecord }
+  /** The cookie's signature is not ours: forged or tampered with. */
+  | { outcome: 'forged' }
+  /** Signed by us, but the session expired or was logged out. */
+  | { outcome: 'ended' }
+
+export interface SessionReaderOptions {
+  /** The cookie-signing secret @fastify/session signs the cookie with. */
+  secret: string
+  /** Verified signatures kept (0: none). */
+  signatureCacheSize: number
+}
+
+/**
+ * The cookie-to-session path of a service that reads sessions without @fastify/session: unsign the
+ * cookie, read the record (one GET, expiry enforced by the store) and write activity back at most once
+ * per touch interval, as the auth service's @fastify/session does through the same store.
+ */
+export class SessionReader {
+  private readonly signer: Signer
+  // A signature never stops being valid; the session's life is checked in Redis on every read, so an
+  // entry only needs to outlive the longest possible session.
+  private readonly signatures: ExpiringCache<string>
+
+  constructor (readonly store: SessionStore, { secret, signatureCacheSize }: SessionReaderOptions) {
+    this.signer = new Signer(secret)
+    this.signatures = new ExpiringCache<string>(signatureCacheSize)
+  }
+
+  /** The session id a signed cookie carries, or null when the signature is not ours. */
+  sessionIdOf (signedCookie: string, now = Date.now()): string | null {
+    const cached = this.signatures.get(signedCookie, now)
+    if (cached !== undefined) return cached
+    const unsigned = this.signer.unsign(signedCookie)
+    if (!unsigned.valid || unsigned.value === null) return null
+    this.signatures.set(signedCookie, unsigned.value, now + this.store.lifetimes.absoluteTtlMs)
+    return unsigned.value
+  }
+
+  async read (signedCookie: string, now = Date.now()): Promise<SessionLookup> {
+    const sessionId = this.sessionIdOf(signedCookie, now)
+    if (sessionId === null) return { outcome: 'forged' }
+    const record = await this.store.read(sessionId, now)
+    return record === null ? { outcome: 'ended' } : { outcome: 'live', sessionId, record }
+  }
+
+  /** Slides the idle deadline when a touch is due; off the request path, failures go to `onError`. */
+  touchIfDue (sessionId: string, record: SessionRecord, onError: (error: unknown) => void, now = Date.now()): void {
+    if (this.store.isTouchDue(record, now)) this.store.touch(sessionId, record, now).catch(onError)
+  }
+}

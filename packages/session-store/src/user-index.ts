@@ -1,0 +1,82 @@
+import type { Cluster, Redis } from 'ioredis'
+
+// PEXPIRE ... GT treats a key without a TTL as immortal and would leave a fresh index without one;
+// this sets the TTL when there is none or when it lengthens it, never shortens it.
+const EXTEND_EXPIRY = `
+local current = redis.call('PTTL', KEYS[1])
+if current == -2 then return 0 end
+if current == -1 or current < tonumber(ARGV[1]) then return redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 0`
+
+// Lists and removes every field of one kind in one step, so nothing added meanwhile is dropped unseen.
+const TAKE_FIELDS = `
+local taken = {}
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, #ARGV[1]) == ARGV[1] then taken[#taken + 1] = field end
+end
+if #taken > 0 then redis.call('HDEL', KEYS[1], unpack(taken)) end
+return taken`
+
+const SESSION = 's:'
+const FAMILY = 'f:'
+
+/**
+ * What each user has logged in with: a hash in one slot (hash tag on the user id) whose fields `s:<handle>`
+ * map a session's public handle to its session id, and whose fields `f:<family>` mark refresh-token
+ * families. It lets list, revoke one and log out everywhere be exact. The index must outlive the longest
+ * of its members, so adding one only ever lengthens its TTL.
+ */
+export class UserIndex {
+  constructor (private readonly redis: Redis | Cluster) {}
+
+  /** The hash's key: a script that must see the index with other keys of the user names it in its KEYS. */
+  static key (userId: string): string { return `user:{${userId}}:index` }
+  /** The field that marks a family; present while the family may still be used. */
+  static familyField (family: string): string { return `${FAMILY}${family}` }
+
+  async addSession (userId: string, handle: string, sessionId: string, ttlMs: number): Promise<void> {
+    await this.redis.hset(UserIndex.key(userId), `${SESSION}${handle}`, sessionId)
+    await this.extend(userId, ttlMs)
+  }
+
+  async sessionIdOf (userId: string, handle: string): Promise<string | null> {
+    return await this.redis.hget(UserIndex.key(userId), `${SESSION}${handle}`)
+  }
+
+  /** The user's indexed sessions as [handle, session id], live or not yet pruned. */
+  async sessions (userId: string): Promise<Array<[string, string]>> {
+    return Object.entries(await this.redis.hgetall(UserIndex.key(userId)))
+      .filter(([field]) => field.startsWith(SESSION))
+      .map(([field, sessionId]) => [field.slice(SESSION.length), sessionId])
+  }
+
+  async dropSessions (userId: string, handles: string[]): Promise<void> {
+    if (handles.length === 0) return
+    await this.redis.hdel(UserIndex.key(userId), ...handles.map((handle) => `${SESSION}${handle}`))
+  }
+
+  async addFamily (userId: string, family: string, ttlMs: number): Promise<void> {
+    await this.redis.hset(UserIndex.key(userId), UserIndex.familyField(family), '1')
+    await this.extend(userId, ttlMs)
+  }
+
+  async dropFamily (userId: string, family: string): Promise<void> {
+    await this.redis.hdel(UserIndex.key(userId), UserIndex.familyField(family))
+  }
+
+  async families (userId: string): Promise<string[]> {
+    return (await this.redis.hkeys(UserIndex.key(userId)))
+      .filter((field) => field.startsWith(FAMILY)).map((field) => field.slice(FAMILY.length))
+  }
+
+  /** Removes every family from the index and returns them, atomically (log out everywhere). */
+  async takeFamilies (userId: string): Promise<string[]> {
+    const fields = await this.redis.eval(TAKE_FIELDS, 1, UserIndex.key(userId), FAMILY) as string[]
+    return fields.map((field) => field.slice(FAMILY.length))
+  }
+
+  /** Makes the index live at least `ttlMs` more. */
+  async extend (userId: string, ttlMs: number): Promise<void> {
+    await this.redis.eval(EXTEND_EXPIRY, 1, UserIndex.key(userId), ttlMs)
+  }
+}
