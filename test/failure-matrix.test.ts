@@ -109,7 +109,7 @@ t.test('a key rotated under load: zero failed requests', async (t) => {
 t.test('clocks that differ by less than the leeway are tolerated; more is refused', async (t) => {
   const system = await startSystem(t, { JWT_CLOCK_LEEWAY: '5' })
   const now = Math.floor(Date.now() / 1000)
-  const claims = (times: Record<string, number>) => ({ sub: randomUUID(), email: 'c@example.com', name: 'C', jti: randomUUID(), iss: 'http://127.0.0.1:3001', aud: 'authpair', iat: now, exp: now + 60, ...times })
+  const claims = (times: Record<string, number>) => ({ sub: randomUUID(), email: 'c@example.com', name: 'C', jti: randomUUID(), fid: 'f', iss: 'http://127.0.0.1:3001', aud: 'authpair', iat: now, exp: now + 60, ...times })
   const status = async (times: Record<string, number>) => (await me(system, { authorization: `Bearer ${signedToken(claims(times))}` })).status
   t.equal(await status({ iat: now + 3, nbf: now + 3 }), 200, 'issued 3 s "in the future" by a fast auth clock')
   t.equal(await status({ nbf: now + 30 }), 401, 'not valid for another 30 s')

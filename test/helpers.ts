@@ -64,7 +64,7 @@ export const me = async (system: System, headers: Record<string, string>) => awa
 /** A token signed with the auth service's real key, with whatever header and claims a test needs. */
 export function signedToken (claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const input = `${encode({ alg: 'RS256', typ: 'JWT', kid: privateJwk.kid, ...header })}.${encode(claims)}`
+  const input = `${encode({ alg: 'RS256', typ: 'at+jwt', kid: privateJwk.kid, ...header })}.${encode(claims)}`
   const signature = createSign('RSA-SHA256').update(input).sign(createPrivateKey({ key: privateJwk, format: 'jwk' })).toString('base64url')
   return `${input}.${signature}`
 }

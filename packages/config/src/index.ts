@@ -37,6 +37,15 @@ export const CommonConfigProperties = {
   SESSION_ABSOLUTE_TTL: Seconds(43200, 'a session ends this long after login, used or not'),
   JWT_ISSUER: Type.String({ default: 'http://127.0.0.1:3001', minLength: 1, description: 'iss claim: auth signs it, profile checks it' }),
   JWT_AUDIENCE: Type.String({ default: 'authpair', minLength: 1, description: 'aud claim: auth signs it, profile checks it' }),
+  ACCESS_TOKEN_TTL: Type.Integer({
+    minimum: 1, default: 900, description: 'seconds an access token lives: auth signs with it, profile refuses longer-lived tokens'
+  }),
+  JWT_CLOCK_LEEWAY: Type.Integer({
+    minimum: 0,
+    maximum: 300,
+    default: 1,
+    description: 'seconds of clock skew tolerated on exp/nbf/iat; every revocation is kept this long past exp'
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'grace period for in-flight requests' })
 } satisfies TProperties
 

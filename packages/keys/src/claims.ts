@@ -1,12 +1,21 @@
+/** The `typ` header of every access token (RFC 9068), so no other JWT of the same issuer passes for one. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+
 /** The claims of an access token, as the auth service signs them and every verifier relies on them. */
 export interface AccessTokenClaims {
+  iss: string
+  aud: string | string[]
   sub: string
   name: string
   email: string
   jti: string
+  /** The refresh-token family that minted it: theft detection and revocation deny the whole family. */
+  fid: string
   iat: number
   exp: number
 }
+
+const nonEmpty = (value: unknown) => typeof value === 'string' && value.length > 0
 
 /**
  * A good signature vouches for who signed, not for the shape of what was signed: a verifier checks
@@ -14,7 +23,7 @@ export interface AccessTokenClaims {
  */
 export function isAccessTokenClaims (claims: unknown): claims is AccessTokenClaims {
   if (typeof claims !== 'object' || claims === null) return false
-  const { sub, jti, email, name, iat, exp } = claims as Record<string, unknown>
-  return typeof sub === 'string' && sub.length > 0 && typeof jti === 'string' && jti.length > 0 &&
+  const { iss, aud, sub, jti, fid, email, name, iat, exp } = claims as Record<string, unknown>
+  return nonEmpty(iss) && (nonEmpty(aud) || Array.isArray(aud)) && nonEmpty(sub) && nonEmpty(jti) && nonEmpty(fid) &&
     typeof email === 'string' && typeof name === 'string' && Number.isFinite(iat) && Number.isFinite(exp)
 }

@@ -22,17 +22,20 @@ export function denylistCheck (
   return {
     async isRevoked (claims) {
       let denied: string | null | undefined
+      let family: string | null | undefined
       let before: string | null | undefined
       try {
-        [denied, before] = await redis.mget(
-          revocationKeys.deniedJti(claims.sub, claims.jti), revocationKeys.revokedBefore(claims.sub)
+        [denied, family, before] = await redis.mget(
+          revocationKeys.deniedJti(claims.sub, claims.jti),
+          revocationKeys.deniedFamily(claims.sub, claims.fid),
+          revocationKeys.revokedBefore(claims.sub)
         )
       } catch (error) {
         if (!failOpen || !isStoreUnavailable(error)) throw error
         onUnchecked(error)
         return false
       }
-      return isRevoked(claims, denied != null, before == null ? null : Number(before))
+      return isRevoked(claims, denied != null || family != null, before == null ? null : Number(before))
     },
     close: async () => {}
   }
@@ -47,9 +50,11 @@ export async function pushCheck (
   redis: Redis | Cluster, keyPrefix: string, onError: (error: unknown) => void
 ): Promise<RevocationCheck & { loaded: () => number }> {
   const deniedJtis = new Map<string, number>() // jti -> exp (s)
+  const deniedFamilies = new Map<string, number>() // fid -> exp (s)
   const revokedBefore = new Map<string, { before: number, exp: number }>() // sub -> latest
   const apply = (revocation: Revocation) => {
     if (revocation.kind === 'jti') deniedJtis.set(revocation.jti, revocation.exp)
+    else if (revocation.kind === 'family') deniedFamilies.set(revocation.fid, revocation.exp)
     else if ((revokedBefore.get(revocation.sub)?.before ?? -1) < revocation.before) {
       revokedBefore.set(revocation.sub, { before: revocation.before, exp: revocation.exp })
     }
@@ -80,13 +85,16 @@ export async function pushCheck (
   const prune = setInterval(() => {
     const now = Date.now() / 1000
     for (const [jti, exp] of deniedJtis) if (exp <= now) deniedJtis.delete(jti)
+    for (const [fid, exp] of deniedFamilies) if (exp <= now) deniedFamilies.delete(fid)
     for (const [sub, entry] of revokedBefore) if (entry.exp <= now) revokedBefore.delete(sub)
   }, 60_000).unref()
 
   return {
-    isRevoked: (claims) =>
-      isRevoked(claims, deniedJtis.has(claims.jti), revokedBefore.get(claims.sub)?.before ?? null),
-    loaded: () => deniedJtis.size + revokedBefore.size,
+    isRevoked: (claims) => {
+      const denied = deniedJtis.has(claims.jti) || deniedFamilies.has(claims.fid)
+      return isRevoked(claims, denied, revokedBefore.get(claims.sub)?.before ?? null)
+    },
+    loaded: () => deniedJtis.size + deniedFamilies.size + revokedBefore.size,
     close: async () => {
       clearInterval(prune)
       subscriber.disconnect()

@@ -23,20 +23,28 @@ export interface RevocationPluginOptions {
   mode?: RevocationMode
   /** denylist mode with Redis unreachable: refuse (503, the default) or accept tokens unchecked. */
   denylistWhenStoreDown?: 'fail-closed' | 'fail-open'
+  /**
+   * JWT_CLOCK_LEEWAY of this publisher: verifiers accept a token until `exp` plus their leeway, so a
+   * revocation is kept that much longer (both services read the same variable).
+   */
+  clockLeewaySeconds?: number
 }
 
 /**
  * Publishing and checking revocations, built once from `fastify.redis`. The key prefix is the client's
  * own (ioredis prefixes keys, not pub/sub channels), so no caller threads it through.
  */
-export const revocationPlugin = fp<RevocationPluginOptions>(async (fastify, { mode = 'off', denylistWhenStoreDown }) => {
+export const revocationPlugin = fp<RevocationPluginOptions>(async (fastify, options) => {
+  const { mode = 'off', denylistWhenStoreDown, clockLeewaySeconds = 0 } = options
   const redis = fastify.redis
   const keyPrefix = redis.options.keyPrefix ?? ''
   const check = await checkFor(mode)
   fastify.addHook('onClose', async () => { await check.close() })
   fastify.decorate<Revocations>('revocations', {
     mode,
-    publish: async (revocation) => { await publishRevocation(redis, keyPrefix, revocation) },
+    publish: async (revocation) => {
+      await publishRevocation(redis, keyPrefix, { ...revocation, exp: revocation.exp + clockLeewaySeconds })
+    },
     isRevoked: check.isRevoked
   })
 

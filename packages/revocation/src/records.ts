@@ -1,24 +1,29 @@
 import type { Cluster, Redis } from 'ioredis'
 
 /**
- * An access token stops being accepted before its `exp` in two ways: its own `jti` is denied, or its
- * user logged out everywhere and every token issued before that instant is denied. Both are kept only
- * until the tokens concerned would have expired anyway (`exp`, epoch seconds).
+ * An access token stops being accepted before its `exp` in three ways: its own `jti` is denied; the
+ * refresh-token family that minted it (`fid`) is denied (revoked, or a spent refresh token was replayed:
+ * theft); or its user logged out everywhere and every token issued before that instant is denied. Each is
+ * kept until every token it concerns is refused by the verifiers anyway: `exp` (epoch seconds) is the
+ * latest expiry of those tokens, and the publisher adds the clock leeway verifiers allow past it.
  */
 export type Revocation =
   | { kind: 'jti', sub: string, jti: string, exp: number }
+  | { kind: 'family', sub: string, fid: string, exp: number }
   | { kind: 'user', sub: string, before: number, exp: number }
 
 /** The claims a revocation decision looks at: every verified access token has them. */
 export interface RevocableClaims {
   sub: string
   jti: string
+  fid: string
   iat: number
 }
 
-/** Both keys of one user share a hash tag, so a denylist check is one MGET even on Redis Cluster. */
+/** The keys of one user share a hash tag, so a denylist check is one MGET even on Redis Cluster. */
 export const revocationKeys = {
   deniedJti: (sub: string, jti: string) => `user:{${sub}}:deny:${jti}`,
+  deniedFamily: (sub: string, fid: string) => `user:{${sub}}:deny-family:${fid}`,
   revokedBefore: (sub: string) => `user:{${sub}}:revoked-before`,
   /** Sorted set of live revocations (score: expiry in ms), so a subscriber can load the current set at connect. */
   log: 'revocations'
@@ -35,6 +40,8 @@ export async function publishRevocation (
   if (ttlMs <= 0) return
   if (revocation.kind === 'jti') {
     await redis.set(revocationKeys.deniedJti(revocation.sub, revocation.jti), '1', 'PX', ttlMs)
+  } else if (revocation.kind === 'family') {
+    await redis.set(revocationKeys.deniedFamily(revocation.sub, revocation.fid), '1', 'PX', ttlMs)
   } else {
     await redis.set(revocationKeys.revokedBefore(revocation.sub), String(revocation.before), 'PX', ttlMs)
   }
@@ -45,6 +52,6 @@ export async function publishRevocation (
 }
 
 /** Whether a token's claims are revoked by one of the revocations held for its user. */
-export function isRevoked (claims: RevocableClaims, deniedJti: boolean, revokedBefore: number | null): boolean {
-  return deniedJti || (revokedBefore !== null && claims.iat <= revokedBefore)
+export function isRevoked (claims: RevocableClaims, denied: boolean, revokedBefore: number | null): boolean {
+  return denied || (revokedBefore !== null && claims.iat <= revokedBefore)
 }

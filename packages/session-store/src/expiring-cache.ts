@@ -18,6 +18,11 @@ export class ExpiringCache<T> {
     return entry.value
   }
 
+  /** Drops every entry whose value matches (e.g. everything a removed key verified). */
+  deleteWhere (matches: (value: T) => boolean): void {
+    for (const [key, entry] of this.entries) if (matches(entry.value)) this.entries.delete(key)
+  }
+
   set (token: string, value: T, expiresAtMs: number): void {
     if (this.maxEntries === 0) return
     if (this.entries.size >= this.maxEntries) {

@@ -8,6 +8,16 @@ if current == -2 then return 0 end
 if current == -1 or current < tonumber(ARGV[1]) then return redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 0`
 
+// Writes a member's record and its index field in one step. KEYS: index, record (one slot: the user's hash
+// tag). ARGV: field, index ttl ms, record ttl ms, then the record's field/value pairs.
+const ADD_WITH_RECORD = `
+redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], '1')
+local current = redis.call('PTTL', KEYS[1])
+if current == -1 or current < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`
+
 // Lists and removes every field of one kind in one step, so nothing added meanwhile is dropped unseen.
 const TAKE_FIELDS = `
 local taken = {}
@@ -33,6 +43,8 @@ export class UserIndex {
   static key (userId: string): string { return `user:{${userId}}:index` }
   /** The field that marks a family; present while the family may still be used. */
   static familyField (family: string): string { return `${FAMILY}${family}` }
+  /** A key in the user's slot, for a record that a script must read together with the index. */
+  static userKey (userId: string, suffix: string): string { return `user:{${userId}}:${suffix}` }
 
   async addSession (userId: string, handle: string, sessionId: string, ttlMs: number): Promise<void> {
     await this.redis.hset(UserIndex.key(userId), `${SESSION}${handle}`, sessionId)
@@ -55,9 +67,16 @@ export class UserIndex {
     await this.redis.hdel(UserIndex.key(userId), ...handles.map((handle) => `${SESSION}${handle}`))
   }
 
-  async addFamily (userId: string, family: string, ttlMs: number): Promise<void> {
-    await this.redis.hset(UserIndex.key(userId), UserIndex.familyField(family), '1')
-    await this.extend(userId, ttlMs)
+  /**
+   * Lists a new family and writes its record (a hash under `recordKey`, in the user's slot: see `userKey`) in
+   * one atomic step, so a log out everywhere sees either both or neither: never a listed family without its
+   * record, nor a record it cannot reach.
+   */
+  async addFamily (
+    userId: string, family: string, record: { key: string, fields: Record<string, string>, ttlMs: number }
+  ): Promise<void> {
+    await this.redis.eval(ADD_WITH_RECORD, 2, UserIndex.key(userId), record.key,
+      UserIndex.familyField(family), record.ttlMs, record.ttlMs, ...Object.entries(record.fields).flat())
   }
 
   async dropFamily (userId: string, family: string): Promise<void> {

@@ -52,13 +52,18 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
   await app.register(accessTokensPlugin, {
     keys, ttlSeconds: config.ACCESS_TOKEN_TTL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE
   })
-  await app.register(refreshTokensPlugin, { ttlSeconds: config.REFRESH_TOKEN_TTL, index: store.index })
-  await app.register(revocationPlugin)
+  await app.register(revocationPlugin, { clockLeewaySeconds: config.JWT_CLOCK_LEEWAY })
+  await app.register(refreshTokensPlugin, {
+    ttlSeconds: config.REFRESH_TOKEN_TTL,
+    maxAgeSeconds: config.REFRESH_FAMILY_MAX_AGE,
+    accessTtlSeconds: config.ACCESS_TOKEN_TTL,
+    index: store.index
+  })
   await app.register(logoutEverywherePlugin, { store, accessTtlSeconds: config.ACCESS_TOKEN_TTL })
 
   await app.register(usersRoutes)
   await app.register(tokensRoutes, { accessTtlSeconds: config.ACCESS_TOKEN_TTL })
-  await app.register(jwksRoutes, { keys })
+  await app.register(jwksRoutes, { keys, maxAgeSeconds: config.JWKS_MAX_AGE })
   await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure: cookieSecure(config), store })
   await app.register(webRoutes, { reportFile: config.REPORT_FILE })
 }

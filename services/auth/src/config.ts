@@ -9,8 +9,13 @@ export const AuthConfigSchema = Type.Object({
   ...CommonConfigProperties,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
   TRUST_PROXY: Type.Boolean({ default: false, description: 'take the client IP from X-Forwarded-For (behind the gateway)' }),
-  ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 900, description: 'seconds an access token lives' }),
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 1209600, description: 'seconds a refresh-token family lives unused' }),
+  REFRESH_FAMILY_MAX_AGE: Type.Integer({
+    minimum: 1, default: 2592000, description: 'seconds a refresh-token family lives in all, however often it rotates'
+  }),
+  JWKS_MAX_AGE: Type.Integer({
+    minimum: 1, default: 300, description: 'seconds verifiers may cache the JWKS (Cache-Control max-age); they refresh at that age'
+  }),
   JWT_PRIVATE_KEYS_DIR: Type.String({ default: DEV_KEYS_DIR, description: 'folder of *.jwk.json signing keys' }),
   JWT_PRIVATE_KEYS: Type.Optional(Type.String({ description: 'a JWK set as JSON; wins over JWT_PRIVATE_KEYS_DIR' })),
   LOGIN_LIMIT_WINDOW: Type.Integer({ minimum: 1, default: 60, description: 'seconds of the login rate-limit window' }),

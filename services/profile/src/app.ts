@@ -27,12 +27,18 @@ export async function buildApp (config: ProfileConfig, { logStream }: BuildOptio
 async function registerProfile (app: FastifyInstance, config: ProfileConfig): Promise<void> {
   const jwks = new JwksCache(`${config.AUTH_URL}/.well-known/jwks.json`, {
     issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
-  }, config.JWKS_REFETCH_COOLDOWN_MS)
+  }, {
+    cooldownMs: config.JWKS_REFETCH_COOLDOWN_MS,
+    onError: (error) => app.log.warn({ err: error }, 'JWKS not reachable; serving the last good key set and retrying')
+  })
+  jwks.onKeysRemoved((kids) => app.log.info({ kids }, 'signing keys left the JWKS: their tokens are refused from now on'))
   // The session path works without the keys: if the auth service is not up yet, tokens answer 503 until it is.
-  await jwks.start((error) => app.log.warn({ err: error }, 'JWKS not reachable; retrying'))
+  await jwks.start()
   app.addHook('onClose', async () => { jwks.close() })
   await app.register(revocationPlugin, {
-    mode: config.TOKEN_REVOCATION, denylistWhenStoreDown: config.DENYLIST_WHEN_STORE_DOWN
+    mode: config.TOKEN_REVOCATION,
+    denylistWhenStoreDown: config.DENYLIST_WHEN_STORE_DOWN,
+    clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
   })
 
   const store = new SessionStore(app.redis, {
@@ -41,7 +47,9 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
   await app.register(authenticatePlugin, {
     sessions: new SessionReader(store, { secret: config.SESSION_SECRET, signatureCacheSize: config.TOKEN_CACHE_SIZE }),
     jwks,
-    tokenCacheSize: config.TOKEN_CACHE_SIZE
+    tokenCacheSize: config.TOKEN_CACHE_SIZE,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL,
+    clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
   })
   await app.register(profilesPlugin)
   await app.register(meRoutes)

@@ -12,7 +12,6 @@ export const ProfileConfigSchema = Type.Object({
     description: 'denylist mode with Redis unreachable: refuse token requests (503), or accept them unchecked (revoked tokens work until Redis is back)'
   }),
   TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'entries of the verified-token cache, and of the verified-cookie-signature cache (0: both off)' }),
-  JWT_CLOCK_LEEWAY: Type.Integer({ minimum: 0, maximum: 300, default: 1, description: 'seconds of clock skew tolerated' }),
   JWKS_REFETCH_COOLDOWN_MS: Type.Integer({ minimum: 0, default: 30000, description: 'at most one JWKS refetch per this interval for unknown kids' }),
   AUTH_URL: Type.String({ default: 'http://127.0.0.1:3001', pattern: '^https?://', description: 'where the JWKS is fetched' })
 })

@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createPrivateKey, createSign } from 'node:crypto'
 import { generatePrivateJwk, loadKeyRing } from '@authpair/keys'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { JwksCache } from '../src/lib/jwks-cache.js'
 
 const options = { issuer: 'https://issuer.test', audience: 'authpair', clockLeewaySeconds: 1 }
@@ -21,9 +22,9 @@ async function jwksServer (t: { teardown: (fn: () => void) => void }) {
   return { state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json` }
 }
 
-function sign (jwk: ReturnType<typeof generatePrivateJwk>, claims: Record<string, unknown>): string {
+function sign (jwk: ReturnType<typeof generatePrivateJwk>, claims: Record<string, unknown>, header = {}): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const input = `${encode({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })}.${encode(claims)}`
+  const input = `${encode({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid, ...header })}.${encode(claims)}`
   return `${input}.${createSign('RSA-SHA256').update(input).sign(createPrivateKey({ key: jwk, format: 'jwk' })).toString('base64url')}`
 }
 
@@ -40,13 +41,68 @@ t.test('an unknown kid refetches the set at most once per cooldown', async (t) =
   const { state, url } = await jwksServer(t)
   const known = generatePrivateJwk()
   state.keys = await publicKeys(known)
-  const cache = new JwksCache(url, options, 60_000)
+  const cache = new JwksCache(url, options, { cooldownMs: 60_000, onError: () => {} })
   t.teardown(() => cache.close())
-  await cache.start(() => {})
+  await cache.start()
   t.equal(state.fetches, 1)
   const verify = await cache.verifierFor(known.kid)
   t.ok(verify !== undefined, 'the published key verifies')
   t.equal(verify?.(sign(known, claimsNow())).sub, 'u1')
   for (let i = 0; i < 20; i++) t.equal(await cache.verifierFor(`forged-${i}`), undefined)
   t.equal(state.fetches, 1, 'twenty unknown kids inside the cooldown: no refetch')
+})
+
+t.test('a key removed from the set stops verifying at the age the set was served with', async (t) => {
+  const { state, url } = await jwksServer(t)
+  const leaving = generatePrivateJwk()
+  const staying = generatePrivateJwk()
+  state.keys = await publicKeys(leaving, staying)
+  state.maxAge = 1
+  const removed: string[][] = []
+  const cache = new JwksCache(url, options, { cooldownMs: 60_000, onError: () => {} })
+  cache.onKeysRemoved((kids) => removed.push(kids))
+  t.teardown(() => cache.close())
+  await cache.start()
+  t.ok(await cache.verifierFor(leaving.kid), 'both keys verify at first')
+
+  state.keys = await publicKeys(staying)
+  await sleep(1300)
+  t.equal(await cache.verifierFor(leaving.kid), undefined, 'the removed key is gone after max-age, with no request asking')
+  t.ok(await cache.verifierFor(staying.kid), 'the other key still verifies')
+  t.same(removed, [[leaving.kid]], 'listeners heard which key left')
+  t.ok(state.fetches >= 2 && state.fetches <= 3, `refreshed at the served age (${state.fetches} fetches in 1.3 s)`)
+})
+
+t.test('while the JWKS is unreachable the last good set keeps serving, and the outage is reported', async (t) => {
+  const { state, url } = await jwksServer(t)
+  const key = generatePrivateJwk()
+  state.keys = await publicKeys(key)
+  state.maxAge = 1
+  const errors: unknown[] = []
+  const cache = new JwksCache(url, options, { cooldownMs: 200, onError: (error) => errors.push(error) })
+  t.teardown(() => cache.close())
+  await cache.start()
+  state.up = false
+  await sleep(1500)
+  t.ok(errors.length >= 1, `the failed refreshes were reported (${errors.length})`)
+  t.ok(await cache.verifierFor(key.kid), 'the last good key still verifies')
+  state.up = true
+  state.keys = []
+  await sleep(400)
+  t.equal(await cache.verifierFor(key.kid), undefined, 'within a cooldown of the JWKS answering again, the new set rules')
+})
+
+t.test('tokens must be access tokens (typ at+jwt) with iss and aud', async (t) => {
+  const { state, url } = await jwksServer(t)
+  const key = generatePrivateJwk()
+  state.keys = await publicKeys(key)
+  const cache = new JwksCache(url, options, { cooldownMs: 60_000, onError: () => {} })
+  t.teardown(() => cache.close())
+  await cache.start()
+  const verify = await cache.verifierFor(key.kid) as (token: string) => Record<string, unknown>
+  t.equal(verify(sign(key, claimsNow())).sub, 'u1')
+  const { iss: _iss, aud: _aud, ...bare } = claimsNow()
+  t.throws(() => verify(sign(key, { ...bare, aud: options.audience })), 'no iss: refused')
+  t.throws(() => verify(sign(key, { ...bare, iss: options.issuer })), 'no aud: refused')
+  t.throws(() => verify(sign(key, claimsNow(), { typ: 'JWT' })), 'typ JWT: refused')
 })

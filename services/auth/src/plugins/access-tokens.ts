@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { isAccessTokenClaims, JWT_ALGORITHM, type AccessTokenClaims, type KeyRing } from '@authpair/keys'
+import { ACCESS_TOKEN_TYPE, isAccessTokenClaims, JWT_ALGORITHM, type AccessTokenClaims, type KeyRing } from '@authpair/keys'
 import jwt from '@fastify/jwt'
 import fp from 'fastify-plugin'
 import type { User } from './users.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** A signed access token for the user, by the key that signs now. */
-    signAccessToken: (user: User) => Promise<string>
+    /** A signed access token for the user, minted by the refresh-token `family`, by the key that signs now. */
+    signAccessToken: (user: User, family: string) => Promise<string>
     /** The claims of a token this service signed with any published key, or null. */
     verifyAccessToken: (token: string) => Promise<AccessTokenClaims | null>
   }
@@ -20,19 +20,25 @@ export interface AccessTokenOptions {
   audience: string
 }
 
-/** Access JWTs through @fastify/jwt: RS256 only, with kid, iss, aud, sub, name, email, iat, exp, jti. */
+/** Access JWTs through @fastify/jwt: RS256 only, `typ: at+jwt`, kid; iss, aud, sub, name, email, iat, exp, jti, fid. */
 export const accessTokensPlugin = fp<AccessTokenOptions>(async (fastify, { keys, ttlSeconds, issuer, audience }) => {
   const initial = keys.signingKey()
   await fastify.register(jwt, {
     secret: { private: initial.privatePem, public: initial.publicPem },
-    sign: { algorithm: JWT_ALGORITHM, iss: issuer, aud: audience, expiresIn: ttlSeconds },
+    sign: {
+      algorithm: JWT_ALGORITHM,
+      header: { alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+      iss: issuer,
+      aud: audience,
+      expiresIn: ttlSeconds
+    },
     verify: { algorithms: [JWT_ALGORITHM], allowedIss: issuer, allowedAud: audience }
   })
 
-  fastify.decorate('signAccessToken', async (user: User) => {
+  fastify.decorate('signAccessToken', async (user: User, family: string) => {
     // Looked up per token, so a key published ahead of time starts signing when its time comes.
     const key = keys.signingKey()
-    const claims = { sub: user.id, name: user.name, email: user.email, jti: randomUUID() }
+    const claims = { sub: user.id, name: user.name, email: user.email, jti: randomUUID(), fid: family }
     return fastify.jwt.sign(claims, { key: key.privatePem, kid: key.kid })
   })
 

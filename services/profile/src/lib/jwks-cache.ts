@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto'
+import { ACCESS_TOKEN_TYPE } from '@authpair/keys'
 import { createVerifier } from 'fast-jwt'
 
 export interface VerifyOptions {
@@ -7,22 +8,42 @@ export interface VerifyOptions {
   clockLeewaySeconds: number
 }
 
+export interface JwksCacheOptions {
+  /** At most one refetch per this interval for unknown kids, and the retry interval while the set is unreachable. */
+  cooldownMs: number
+  /** Called with what went wrong when a fetch fails (the last good set keeps serving). */
+  onError: (error: unknown) => void
+}
+
 type Verify = (token: string) => Record<string, unknown>
+type Jwk = { kid?: string, alg?: string, kty?: string, n?: string, e?: string }
+
+/** The `max-age` the JWKS was served with; the RFC 9111 default of "no caching advice" falls back to 300 s. */
+function maxAgeSeconds (cacheControl: string | null): number {
+  const seconds = Number(/(?:^|,)\s*max-age=(\d+)/i.exec(cacheControl ?? '')?.[1] ?? 300)
+  return Math.max(1, seconds)
+}
 
 /**
  * The auth service's public keys, fetched from its JWKS and kept in process, with one prepared verifier
- * per kid (RS256 pinned, iss/aud/exp/nbf checked). An unknown kid triggers at most one refetch per
- * cooldown, so forged kids cannot turn into a storm of requests to the auth service.
+ * per kid (RS256 pinned, `typ: at+jwt`, iss/aud required and checked, exp/nbf with the leeway).
+ *
+ * The set is refreshed in the background at the age it was served with (`Cache-Control: max-age`), so a key
+ * removed from it stops verifying within that age; while the auth service is unreachable the last good set
+ * keeps serving and a retry runs every cooldown. An unknown kid triggers at most one refetch per cooldown,
+ * so forged kids cannot turn into a storm of requests to the auth service.
  */
 export class JwksCache {
   private verifiers = new Map<string, Verify>()
+  private material = new Map<string, string>() // kid -> n.e: a kid whose key changes counts as removed
   private lastFetch = 0
   private inFlight: Promise<void> | undefined
-  private retryTimer: NodeJS.Timeout | undefined
+  private timer: NodeJS.Timeout | undefined
   private closed = false
+  private readonly removedListeners: Array<(kids: string[]) => void> = []
 
   constructor (
-    private readonly url: string, private readonly options: VerifyOptions, private readonly cooldownMs: number
+    private readonly url: string, private readonly verify: VerifyOptions, private readonly options: JwksCacheOptions
   ) {}
 
   get size (): number { return this.verifiers.size }
@@ -32,42 +53,74 @@ export class JwksCache {
     await this.inFlight
   }
 
+  /** Whatever a removed key verified must be forgotten: `listener` gets the kids of every refresh that drops some. */
+  onKeysRemoved (listener: (kids: string[]) => void): void {
+    this.removedListeners.push(listener)
+  }
+
+  /** Fetches the set, swaps it in whole, and schedules the next refresh at the age it was served with. */
   private async fetchKeys (): Promise<void> {
     this.lastFetch = Date.now()
     const response = await fetch(this.url, { signal: AbortSignal.timeout(2000) })
     if (!response.ok) throw new Error(`JWKS at ${this.url} answered ${response.status}`)
-    type Jwk = { kid?: string, alg?: string, kty?: string, n?: string, e?: string }
     const { keys } = await response.json() as { keys: Jwk[] }
-    const next = new Map<string, Verify>()
+    if (!Array.isArray(keys)) throw new Error(`JWKS at ${this.url} has no keys array`)
+    const verifiers = new Map<string, Verify>()
+    const material = new Map<string, string>()
     for (const jwk of keys) {
       if (typeof jwk.kid !== 'string' || jwk.alg !== 'RS256' || jwk.kty !== 'RSA') continue
-      const key = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
-      next.set(jwk.kid, createVerifier({
-        key,
-        algorithms: ['RS256'],
-        allowedIss: this.options.issuer,
-        allowedAud: this.options.audience,
-        clockTolerance: this.options.clockLeewaySeconds * 1000,
-        requiredClaims: ['sub', 'exp', 'iat', 'jti']
-      }) as Verify)
+      verifiers.set(jwk.kid, this.verifierOf(jwk))
+      material.set(jwk.kid, `${jwk.n}.${jwk.e}`)
     }
-    this.verifiers = next
+    const removed = [...this.material].filter(([kid, key]) => material.get(kid) !== key).map(([kid]) => kid)
+    this.verifiers = verifiers
+    this.material = material
+    if (removed.length > 0) for (const listener of this.removedListeners) listener(removed)
+    this.schedule(maxAgeSeconds(response.headers.get('cache-control')) * 1000)
+  }
+
+  private verifierOf (jwk: Jwk): Verify {
+    const key = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' }) as string
+    return createVerifier({
+      key,
+      algorithms: ['RS256'],
+      checkTyp: ACCESS_TOKEN_TYPE,
+      allowedIss: this.verify.issuer,
+      allowedAud: this.verify.audience,
+      clockTolerance: this.verify.clockLeewaySeconds * 1000,
+      requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti']
+    }) as Verify
+  }
+
+  /** The next background refresh: at the served age after a success, every cooldown while failing. */
+  private schedule (delayMs: number): void {
+    clearTimeout(this.timer)
+    if (this.closed) return
+    this.timer = setTimeout(() => {
+      this.refresh().catch((error: unknown) => {
+        this.options.onError(error)
+        this.schedule(Math.max(100, this.options.cooldownMs))
+      })
+    }, delayMs)
+    this.timer.unref()
   }
 
   /**
-   * Fetches the keys, and while none are known keeps retrying in the background with a capped backoff
-   * (the auth service may start after this one). Requests never fetch a missing set themselves.
+   * The first fetch. While no key is known yet (the auth service may start after this one) it retries in the
+   * background with a capped backoff; requests never fetch a missing set themselves.
    */
-  async start (onError: (error: unknown) => void): Promise<void> {
+  async start (): Promise<void> {
     let delay = 100
     const attempt = async (): Promise<void> => {
       try {
         await this.refresh()
       } catch (error) {
-        onError(error)
+        this.options.onError(error)
         if (this.closed || this.verifiers.size > 0) return
-        this.retryTimer = setTimeout(() => { attempt().catch(onError) }, delay)
-        this.retryTimer.unref()
+        clearTimeout(this.timer)
+        this.timer = setTimeout(() => { attempt().catch(this.options.onError) }, delay)
+        this.timer.unref()
         delay = Math.min(delay * 2, 5000)
       }
     }
@@ -76,15 +129,15 @@ export class JwksCache {
 
   close (): void {
     this.closed = true
-    clearTimeout(this.retryTimer)
+    clearTimeout(this.timer)
   }
 
   /** The verifier for `kid`, refetching the set once per cooldown when the kid is unknown. */
   async verifierFor (kid: string): Promise<Verify | undefined> {
     const known = this.verifiers.get(kid)
     if (known !== undefined) return known
-    if (Date.now() - this.lastFetch < this.cooldownMs) return undefined
-    await this.refresh().catch(() => {})
+    if (Date.now() - this.lastFetch < this.options.cooldownMs) return undefined
+    await this.refresh().catch(this.options.onError)
     return this.verifiers.get(kid)
   }
 }

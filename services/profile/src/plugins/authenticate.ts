@@ -32,14 +32,25 @@ export interface AuthenticateOptions {
   sessions: SessionReader
   jwks: JwksCache
   tokenCacheSize: number
+  /** ACCESS_TOKEN_TTL: a token claiming a longer life (`exp - iat`) was not signed by this system's rules. */
+  accessTokenTtlSeconds: number
+  /** JWT_CLOCK_LEEWAY: an `iat` further in the future than this is refused. */
+  clockLeewaySeconds: number
 }
 
-const BEARER = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/
+// The scheme name is case-insensitive (RFC 9110 §11.1); `bearer ` and `Bearer ` are both 7 characters.
+const BEARER = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/i
+const SCHEME = /^Bearer(?: |$)/i
+// RFC 6750 §3.1: no error code when no credential came; invalid_token when a bad or expired one did.
 const challenge = 'Bearer realm="authpair"'
+const invalidToken = 'Bearer realm="authpair", error="invalid_token"'
 
-export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sessions, jwks, tokenCacheSize }) => {
+export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, options) => {
+  const { sessions, jwks, tokenCacheSize, accessTokenTtlSeconds, clockLeewaySeconds } = options
   await fastify.register(cookie)
-  const cache = new ExpiringCache<AccessTokenClaims>(tokenCacheSize)
+  const cache = new ExpiringCache<{ claims: AccessTokenClaims, kid: string }>(tokenCacheSize)
+  // A key that left the JWKS takes every token it verified with it.
+  jwks.onKeysRemoved((kids) => { cache.deleteWhere((entry) => kids.includes(entry.kid)) })
   const mode = `token-${fastify.revocations.mode}`
   const decisions = new Counter({
     name: 'authpair_auth_decisions_total',
@@ -53,38 +64,52 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, { sess
     buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
     registers: [fastify.metrics]
   })
-  const refuse = (auth: string, reason: string) => {
+  const refuse = (auth: string, reason: string, wwwAuthenticate = challenge) => {
     decisions.inc({ auth, mode, outcome: 'refused' })
-    return Object.assign(new Unauthorized(reason), { wwwAuthenticate: challenge })
+    return Object.assign(new Unauthorized(reason), { wwwAuthenticate })
+  }
+  const refuseToken = (reason: string) => refuse('token', reason, invalidToken)
+
+  /** Rules of this system that a valid signature alone does not prove. */
+  function lifetimeProblem (claims: AccessTokenClaims, nowSeconds: number): string | undefined {
+    if (claims.iat > nowSeconds + clockLeewaySeconds) return 'Access token issued in the future'
+    if (claims.exp - claims.iat > accessTokenTtlSeconds) return 'Access token lives longer than ACCESS_TOKEN_TTL'
+    return undefined
   }
 
   async function verifyToken (token: string, headerPart: string): Promise<AccessTokenClaims> {
     const cached = cache.get(token)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return cached.claims
     let kid: unknown
     try { kid = JSON.parse(Buffer.from(headerPart, 'base64url').toString()).kid } catch { kid = undefined }
-    if (typeof kid !== 'string' || kid.length > 128) throw refuse('token', 'Malformed access token')
+    if (typeof kid !== 'string' || kid.length > 128) throw refuseToken('Malformed access token')
     // No keys yet (the auth service was unreachable): 503 at once; JwksCache retries in the background.
     if (jwks.size === 0) throw new KeysUnavailable()
     const verify = await jwks.verifierFor(kid)
-    if (verify === undefined) throw refuse('token', 'Access token signed by an unknown key')
+    if (verify === undefined) throw refuseToken('Access token signed by an unknown key')
     let claims: unknown
     try {
       claims = verify(token)
     } catch {
-      // Every verify failure (bad signature, wrong alg, expired, wrong iss/aud, malformed) is a 401.
-      throw refuse('token', 'Invalid or expired access token')
+      // Every verify failure (bad signature, wrong alg or typ, expired, missing or wrong iss/aud) is a 401.
+      throw refuseToken('Invalid or expired access token')
     }
-    if (!isAccessTokenClaims(claims)) throw refuse('token', 'Access token without the expected claims')
-    cache.set(token, claims, claims.exp * 1000)
+    if (!isAccessTokenClaims(claims)) throw refuseToken('Access token without the expected claims')
+    const problem = lifetimeProblem(claims, Date.now() / 1000)
+    if (problem !== undefined) throw refuseToken(problem)
+    cache.set(token, { claims, kid }, claims.exp * 1000)
     return claims
   }
 
   async function fromToken (request: FastifyRequest, header: string): Promise<void> {
     const parts = BEARER.exec(header)
-    if (parts === null) throw refuse('token', 'Authorization must be a Bearer access token')
+    if (parts === null) {
+      // Another scheme, or none: no Bearer credential came. A Bearer one that is not a JWT is a bad token.
+      if (!SCHEME.test(header)) throw refuse('token', 'Authorization must be a Bearer access token')
+      throw refuseToken('Malformed access token')
+    }
     const claims = await verifyToken(header.slice(7), parts[1] as string)
-    if (await fastify.revocations.isRevoked(claims)) throw refuse('token', 'Access token revoked')
+    if (await fastify.revocations.isRevoked(claims)) throw refuseToken('Access token revoked')
     decisions.inc({ auth: 'token', mode, outcome: 'accepted' })
     request.identity = { id: claims.sub, email: claims.email, name: claims.name, auth: 'token' }
   }

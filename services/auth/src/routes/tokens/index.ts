@@ -1,20 +1,44 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { InvalidCredentials, InvalidGrant } from '../../errors.js'
+import { InvalidCredentials, InvalidGrant, InvalidRequest } from '../../errors.js'
 import { normalizeEmailField } from '../../lib/email.js'
 import type { User } from '../../plugins/users.js'
 import { RefreshBody, TokenPair } from '../../schemas/tokens.js'
 import { CredentialsBody } from '../../schemas/users.js'
 
 const Err = Type.Ref('ErrorBody')
+// The scheme name is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i
 
 export interface TokensRoutesOptions {
   accessTtlSeconds: number
 }
 
+/**
+ * RFC 7009 clients send `token=…&token_type_hint=…` form-encoded; it is read as the JSON body's
+ * `refresh_token`, so one schema validates both. A parameter given twice is refused (RFC 6749 §3.1).
+ */
+function parseRevocationForm (
+  _request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void
+) {
+  const params = new URLSearchParams(body)
+  if (params.getAll('token').length > 1 || params.getAll('token_type_hint').length > 1) {
+    done(new InvalidRequest('token and token_type_hint may each be sent once'))
+    return
+  }
+  const token = params.get('token')
+  done(null, token === null ? {} : { refresh_token: token })
+}
+
 const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fastify, { accessTtlSeconds }) => {
-  async function pair (user: User, refreshToken: string) {
-    return { access_token: await fastify.signAccessToken(user), token_type: 'Bearer' as const, expires_in: accessTtlSeconds, refresh_token: refreshToken }
+  async function pair (user: User, refresh: { token: string, family: string }) {
+    return {
+      access_token: await fastify.signAccessToken(user, refresh.family),
+      token_type: 'Bearer' as const,
+      expires_in: accessTtlSeconds,
+      refresh_token: refresh.token
+    }
   }
 
   fastify.post('/v1/tokens', {
@@ -43,23 +67,27 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
   }, async function onRefresh (request, reply) {
     const rotated = await fastify.refreshTokens.rotate(request.body.refresh_token)
     if (rotated === null) throw new InvalidGrant()
-    return await reply.code(201).send(await pair(rotated.user, rotated.token))
+    return await reply.code(201).send(await pair(rotated.user, rotated))
   })
 
-  fastify.post('/v1/tokens/revoke', {
-    schema: {
-      tags: ['tokens'],
-      summary: "Revoke a refresh token's family, and deny the Bearer access token sent along until it expires",
-      body: RefreshBody,
-      headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 8192 })) }),
-      response: { 204: Type.Null(), 400: Err, 503: Err }
-    }
-  }, async function onRevoke (request, reply) {
-    await fastify.refreshTokens.revoke(request.body.refresh_token)
-    const bearer = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(request.headers.authorization ?? '')?.[1]
-    const claims = bearer === undefined ? null : await fastify.verifyAccessToken(bearer)
-    if (claims !== null) await fastify.revocations.publish({ kind: 'jti', sub: claims.sub, jti: claims.jti, exp: claims.exp })
-    return await reply.code(204).send(null)
+  await fastify.register(async function revocationRoute (plain) {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>()
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parseRevocationForm)
+    scope.post('/v1/tokens/revoke', {
+      schema: {
+        tags: ['tokens'],
+        summary: "Revoke a refresh token's family and deny its access tokens (RFC 7009: JSON or form-encoded `token`)",
+        body: RefreshBody,
+        headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 8192 })) }),
+        response: { 204: Type.Null(), 400: Err, 503: Err }
+      }
+    }, async function onRevoke (request, reply) {
+      await fastify.refreshTokens.revoke(request.body.refresh_token)
+      const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1]
+      const claims = bearer === undefined ? null : await fastify.verifyAccessToken(bearer)
+      if (claims !== null) await fastify.revocations.publish({ kind: 'jti', sub: claims.sub, jti: claims.jti, exp: claims.exp })
+      return await reply.code(204).send(null)
+    })
   })
 }
 
