@@ -3,14 +3,34 @@
 import { request as forward, createServer } from 'node:http'
 
 const PROFILE_PATHS = new Set(['/v1/me', '/v1/profile'])
+// Operations surfaces stay on the service ports, as behind nginx.
+const HIDDEN = /^\/(metrics|docs|bench)(\/|$)/
 
-/** Listens on `port` and forwards each request to `auth` or `profile` (base URLs). */
+function refuse (res, status, error, message) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+  res.end(JSON.stringify({ error, message }))
+}
+
+/**
+ * Listens on `port` and forwards each request to `auth` or `profile` (base URLs). Only origin-form targets
+ * (`/path?query`) are forwarded, always to those two fixed upstreams: `GET //host/…` or `GET http://host/…`
+ * would otherwise make this an open proxy that any web page the developer opens could reach.
+ */
 export async function startGateway ({ port, host = '127.0.0.1', auth, profile }) {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
-    const target = new URL(req.url ?? '/', PROFILE_PATHS.has(path) ? profile : auth)
-    const upstream = forward(target, {
+    const target = req.url ?? ''
+    if (!target.startsWith('/') || target.startsWith('//')) {
+      refuse(res, 400, 'invalid_request', 'Only origin-form request targets (/path) are forwarded')
+      return
+    }
+    const path = target.split('?')[0]
+    if (HIDDEN.test(path)) {
+      refuse(res, 404, 'not_found', 'Not served by the gateway')
+      return
+    }
+    const upstream = forward(new URL(target, PROFILE_PATHS.has(path) ? profile : auth), {
       method: req.method,
+      // Overwritten, never appended: the services trust this one hop (TRUST_PROXY=1).
       headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' }
     }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)

@@ -2,13 +2,14 @@
 // they would run is run as plain processes: the `pnpm deploy` output of each service (the image's
 // /app), the compose init command, and Debian's nginx with the gateway's own configuration in front.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { request } from 'node:http'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { parse } from 'yaml'
-import { freePort, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
+import { freePort, sessionCookieOf, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
 import { waitFor } from './helpers.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
@@ -44,8 +45,9 @@ t.test('compose.yaml: the whole system, as the deployment issue asks', async (t)
     t.ok(service?.stop_grace_period !== undefined, `${name} is given time to stop gracefully`)
   }
   t.equal(profile?.deploy?.replicas, 2, 'two profile replicas')
-  t.same(auth?.ports, ['3001:3001'])
-  t.same(profile?.ports, ['3002-3003:3002'], 'each replica published for curl')
+  t.same(auth?.ports, ['127.0.0.1:3001:3001'], 'published on this machine only: a client there may write its own X-Forwarded-For')
+  t.same(profile?.ports, ['127.0.0.1:3002-3003:3002'], 'each replica published for curl, on this machine only')
+  for (const service of [auth, profile]) t.equal(service?.environment?.TRUST_PROXY, '1', 'one trusted hop: the gateway')
   t.match(gateway?.image, /^nginx:/, 'the gateway is the official nginx image')
   t.same(gateway?.ports, ['8080:8080'])
   t.ok(gateway?.volumes?.some((volume) => volume.startsWith('./infra/nginx/gateway.conf:')))
@@ -98,7 +100,7 @@ t.test('what the images run, as plain processes: init, auth and two profiles fro
     })
     children.push(child)
   }
-  start('auth', { PORT: String(ports.auth) })
+  start('auth', { PORT: String(ports.auth), LOGIN_LIMIT_PER_IP: '3' })
   for (const port of ports.profiles) start('profile', { PORT: String(port), AUTH_URL: `http://127.0.0.1:${ports.auth}` })
   for (const port of [ports.auth, ...ports.profiles]) {
     t.ok(await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 20_000), `port ${port} is ready in production mode`)
@@ -126,13 +128,32 @@ ${conf}
     t.equal((await fetch(`${gatewayUrl}/v1/users`, { method: 'POST', headers: json, body: JSON.stringify({ email, password: 'correct horse battery staple', name: 'Gate' }) })).status, 201)
     const login = await fetch(`${gatewayUrl}/v1/sessions`, { method: 'POST', headers: json, body })
     t.equal(login.status, 201)
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string
+    const cookie = sessionCookieOf(login)
     const pair = await (await fetch(`${gatewayUrl}/v1/tokens`, { method: 'POST', headers: json, body })).json() as { access_token: string }
     for (let i = 0; i < 4; i++) { // both replicas, by round robin
       t.match(await (await fetch(`${gatewayUrl}/v1/me`, { headers: { cookie } })).json(), { email, name: 'Gate', auth: 'session' })
       t.equal((await fetch(`${gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${pair.access_token}` } })).status, 200)
     }
     t.equal((await fetch(`${gatewayUrl}/.well-known/jwks.json`)).status, 200, 'the JWKS through the gateway')
+
+    // Clients on distinct addresses (127.0.0.2, 127.0.0.3), each writing its own X-Forwarded-For: the gateway
+    // overwrites it, the services trust that one hop, so the per-address login limit sees each client.
+    const wrongLogin = async (localAddress: string, forged: string) => await new Promise<number>((resolve, reject) => {
+      const payload = JSON.stringify({ email, password: 'not the password!' })
+      const outgoing = request(`${gatewayUrl}/v1/sessions`, {
+        method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'x-forwarded-for': forged }
+      }, (answer) => { answer.resume(); resolve(answer.statusCode ?? 0) })
+      outgoing.on('error', reject)
+      outgoing.end(payload)
+    })
+    const first = []
+    for (let i = 0; i < 4; i++) first.push(await wrongLogin('127.0.0.2', `203.0.113.${i}`))
+    t.same(first, [401, 401, 401, 429], 'one client: limited after 3 failures, whatever it forges')
+    t.equal(await wrongLogin('127.0.0.3', '127.0.0.2'), 401, 'another client behind the gateway is not')
+
+    for (const path of ['/metrics', '/docs', '/docs/json', '/bench/bare']) {
+      t.equal((await fetch(`${gatewayUrl}${path}`)).status, 404, `${path} is not exposed by the gateway`)
+    }
   })
 })
 

@@ -4,7 +4,7 @@ import { buildApp as buildAuth } from '@authpair/auth/app'
 import { loadAuthConfig } from '@authpair/auth/config'
 import { buildApp as buildProfile } from '@authpair/profile/app'
 import { loadProfileConfig } from '@authpair/profile/config'
-import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
+import { deletePrefix, sessionCookieOf, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
 import type { FastifyInstance } from 'fastify'
 
 interface Tap { teardown: (fn: () => unknown) => void }
@@ -25,7 +25,15 @@ export interface System {
 export async function startSystem (t: Tap, env: Record<string, string> = {}): Promise<System> {
   const keyPrefix = uniquePrefix('e2e')
   const common = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'silent', SESSION_SECRET: SECRET, ...env }
-  const authApp = await buildAuth(loadAuthConfig({ ...common, JWT_PRIVATE_KEYS: env.JWT_PRIVATE_KEYS ?? JSON.stringify({ keys: [privateJwk] }), LOGIN_LIMIT_PER_IP: env.LOGIN_LIMIT_PER_IP ?? '1000', LOGIN_LIMIT_PER_ACCOUNT: env.LOGIN_LIMIT_PER_ACCOUNT ?? '1000' }))
+  // Every test logs in and registers from 127.0.0.1: generous limits unless a test sets its own.
+  const authApp = await buildAuth(loadAuthConfig({
+    JWT_PRIVATE_KEYS: JSON.stringify({ keys: [privateJwk] }),
+    LOGIN_LIMIT_PER_IP: '1000',
+    LOGIN_LIMIT_PER_ACCOUNT: '1000',
+    REGISTER_LIMIT_PER_IP: '1000',
+    REGISTER_LIMIT_GLOBAL: '10000',
+    ...common
+  }))
   const auth = await authApp.listen({ port: 0, host: '127.0.0.1' })
   const profileApp = await buildProfile(loadProfileConfig({ ...common, AUTH_URL: auth }))
   const profile = await profileApp.listen({ port: 0, host: '127.0.0.1' })
@@ -55,7 +63,7 @@ export async function tokens (system: System, email: string): Promise<{ access_t
 
 export async function session (system: System, email: string): Promise<{ cookie: string, csrfToken: string }> {
   const response = await post(`${system.auth}/v1/sessions`, { email, password: PASSWORD })
-  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string
+  const cookie = sessionCookieOf(response)
   return { cookie, csrfToken: (await response.json() as { csrfToken: string }).csrfToken }
 }
 

@@ -64,9 +64,9 @@ t.test('key rotation as the README tells it: zero failed requests, and a removed
   const statuses = new Map<number, number>()
   const kids = new Set<string>()
   let authDown = 0
-  let running = true
+  const state = { running: true }
   const client = (async () => {
-    while (running) {
+    while (state.running) {
       const refreshed = await post(`${authUrl}/v1/tokens/refresh`, { refresh_token: pair.refresh_token }).catch(() => null)
       if (refreshed?.status === 201) {
         pair = await refreshed.json() as typeof pair
@@ -101,7 +101,7 @@ t.test('key rotation as the README tells it: zero failed requests, and a removed
   while (!await refused() && Date.now() - removedAt < 10_000) await sleep(50)
   const refusedAfterMs = Date.now() - removedAt
   await sleep(500)
-  running = false
+  state.running = false
   await client
 
   t.same([...kids].sort(), [oldKey.kid, newKid].sort(), 'the client was served by the old key, then by the new one')

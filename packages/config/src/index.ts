@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -45,6 +46,10 @@ export const CommonConfigProperties = {
     maximum: 300,
     default: 1,
     description: 'seconds of clock skew tolerated on exp/nbf/iat; every revocation is kept this long past exp'
+  }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description: 'whose X-Forwarded-For is believed: false, a hop count, or a comma list of proxy addresses/CIDRs'
   }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'grace period for in-flight requests' })
 } satisfies TProperties
@@ -126,6 +131,31 @@ export function cookieSecure (config: Pick<CommonConfig, 'NODE_ENV' | 'COOKIE_SE
   return config.COOKIE_SECURE ?? isProduction(config)
 }
 
+/** Fastify's `trustProxy`: `false`, `true` (every hop), a number of hops, or the proxies' addresses and CIDRs. */
+export type TrustProxy = boolean | number | string[]
+
+const CIDR = /^(.+)\/(\d{1,3})$/
+function isAddressOrCidr (entry: string): boolean {
+  const cidr = CIDR.exec(entry)
+  if (cidr === null) return isIP(entry) !== 0
+  const version = isIP(cidr[1] as string)
+  return version !== 0 && Number(cidr[2]) <= (version === 4 ? 32 : 128)
+}
+
+/**
+ * TRUST_PROXY's text as Fastify takes it. A client's own X-Forwarded-For is believed only as far as the
+ * proxies in front of the service vouch for it: `1` behind one gateway that overwrites the header, or the
+ * gateways' addresses. `true` believes every hop, so any client can claim any address: refused in production.
+ */
+export function trustProxySetting (text: string): TrustProxy | undefined {
+  const value = text.trim().toLowerCase()
+  if (value === 'false' || value === '0' || value === '') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  const entries = value.split(',').map((entry) => entry.trim())
+  return entries.every(isAddressOrCidr) ? entries : undefined
+}
+
 /** Rules that span several variables, or depend on NODE_ENV. */
 function crossFieldProblems (config: CommonConfig): string[] {
   const problems: string[] = []
@@ -135,6 +165,13 @@ function crossFieldProblems (config: CommonConfig): string[] {
   if (isProduction(config) && config.SESSION_SECRET === DEV_SESSION_SECRET) {
     problems.push('SESSION_SECRET is required in production: set it to a random string of at least 32 characters ' +
       "(e.g. `node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"`)")
+  }
+  const trustProxy = trustProxySetting(config.TRUST_PROXY)
+  if (trustProxy === undefined) {
+    problems.push(`TRUST_PROXY: must be false, a hop count, or a comma list of addresses/CIDRs (got ${JSON.stringify(config.TRUST_PROXY)})`)
+  } else if (trustProxy === true && isProduction(config)) {
+    problems.push('TRUST_PROXY=true believes every X-Forwarded-For hop, so any client can claim any address: ' +
+      'set the number of proxies in front of the service (e.g. 1) or their addresses')
   }
   if (config.REDIS_SENTINELS !== undefined && config.REDIS_SENTINEL_NAME === undefined) {
     problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS')

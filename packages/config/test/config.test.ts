@@ -1,6 +1,9 @@
 import t from 'tap'
 import { Type } from 'typebox'
-import { CommonConfigProperties, ConfigError, DEV_SESSION_SECRET, configWarnings, cookieSecure, loadConfig } from '../src/index.js'
+import {
+  CommonConfigProperties, CommonConfigSchema, ConfigError, DEV_SESSION_SECRET,
+  configWarnings, cookieSecure, loadConfig, trustProxySetting
+} from '../src/index.js'
 
 const Schema = Type.Object({ ...CommonConfigProperties, PORT: Type.Integer({ default: 3001 }) })
 
@@ -50,4 +53,21 @@ t.test('X_FILE reads a secret from a file (Docker and Kubernetes secrets); X its
   t.equal(loadConfig(Schema, { SESSION_SECRET_FILE: `${dir}/secret`, SESSION_SECRET: 'the-environment-value-wins-over-the-file' }).SESSION_SECRET, 'the-environment-value-wins-over-the-file')
   const error = t.throws(() => loadConfig(Schema, { SESSION_SECRET_FILE: `${dir}/missing` })) as ConfigError
   t.match(error.message, /SESSION_SECRET_FILE: cannot read .*missing \(ENOENT\)/)
+})
+
+t.test('TRUST_PROXY: false, a hop count, or the proxies\' addresses; never every hop in production', async (t) => {
+  t.equal(trustProxySetting('false'), false)
+  t.equal(trustProxySetting('0'), false)
+  t.equal(trustProxySetting('1'), 1)
+  t.same(trustProxySetting('10.0.0.0/8, 127.0.0.1,::1, fd00::/8'), ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8'])
+  t.equal(trustProxySetting('10.0.0.0/33'), undefined, 'not a CIDR')
+  t.equal(trustProxySetting('gateway'), undefined, 'not an address')
+  t.equal(trustProxySetting('true'), true, 'allowed on a laptop…')
+  const problems = (env: Record<string, string>) => {
+    try { loadConfig(CommonConfigSchema, env); return [] } catch (error) { return (error as ConfigError).problems }
+  }
+  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) }
+  t.match(problems({ ...production, TRUST_PROXY: 'true' }), [/^TRUST_PROXY=true believes every X-Forwarded-For hop/], '…refused in production, one line')
+  t.same(problems({ ...production, TRUST_PROXY: '1' }), [])
+  t.match(problems({ TRUST_PROXY: 'nginx' }), [/^TRUST_PROXY: must be false, a hop count/])
 })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { sessionCookieOf } from '@authpair/testing'
 
 export interface TokenPair { access_token: string, refresh_token: string, expires_in: number }
 export interface Session { cookie: string, csrfToken: string }
@@ -16,7 +17,7 @@ export class AuthClient {
 
   async session (): Promise<Session> {
     const response = await this.call('POST', '/v1/sessions', 201, { email: this.email, password: this.password })
-    const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] as string
+    const cookie = sessionCookieOf(response)
     return { cookie, csrfToken: (await response.json() as { csrfToken: string }).csrfToken }
   }
 

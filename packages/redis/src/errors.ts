@@ -14,8 +14,9 @@ const UNAVAILABLE_MESSAGES = [
   'None of startup nodes is available',
   'All sentinels are unreachable'
 ]
-// Redis replies that mean "not serving right now", not "your command is wrong".
-const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY)\b/
+// Redis replies that mean "not serving (or not storing) right now", not "your command is wrong": a replica
+// during a failover (READONLY), a full memory (OOM), a failed disk (MISCONF), missing replicas (NOREPLICAS).
+const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|OOM|MISCONF|NOREPLICAS)\b/
 const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError'])
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
 

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http'
 import createError, { type FastifyErrorConstructor } from '@fastify/error'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -6,7 +7,8 @@ import { Type } from 'typebox'
 /** The machine codes of the HTTP contract (shared/API.md). */
 export type ContractCode =
   | 'invalid_request' | 'invalid_credentials' | 'invalid_grant' | 'unauthorized' | 'csrf_failed'
-  | 'not_found' | 'email_taken' | 'payload_too_large' | 'rate_limited' | 'store_unavailable' | 'internal_error'
+  | 'not_found' | 'email_taken' | 'payload_too_large' | 'rate_limited' | 'store_unavailable' | 'overloaded'
+  | 'internal_error'
 
 /** Every error answer of both services has this body. */
 export const ErrorBody = Type.Object({
@@ -63,6 +65,24 @@ function answer (error: FastifyError, isStoreUnavailable: (error: unknown) => bo
 }
 
 /**
+ * A store failure is answered without running the onSend hooks again: one of them may be what failed
+ * (@fastify/session saves the session as the answer goes out), and a second failure there would replace
+ * this answer with Fastify's fallback body, Redis's own message in it. The headers set so far (security
+ * headers, Retry-After) go out as they are.
+ */
+function answerPastTheHooks (reply: FastifyReply, status: number, body: { error: ContractCode, message: string }) {
+  const json = JSON.stringify(body)
+  reply.hijack()
+  reply.raw.writeHead(status, {
+    ...reply.getHeaders() as OutgoingHttpHeaders,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    'cache-control': 'no-store'
+  })
+  reply.raw.end(json)
+}
+
+/**
  * One error handler and one not-found handler per service: every failure is `{error, message}` with the
  * contract's status; 5xx details stay in the log (with the request id), never in the body.
  */
@@ -74,10 +94,14 @@ export const errorContractPlugin = fp<ErrorContractOptions>(async (
     const [status, code, message] = answer(error, isStoreUnavailable)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     else if (status !== 401 && status !== 404) request.log.info({ code, status, reason: error.message }, 'request refused')
+    // An error that knows when to come back says so (429 rate_limited, 503 overloaded).
+    const retryAfter = (error as { retryAfter?: unknown }).retryAfter
+    if (typeof retryAfter === 'number' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', retryAfter)
     if (status === 401 && reply.getHeader('www-authenticate') === undefined) {
       const challenge = (error as { wwwAuthenticate?: string }).wwwAuthenticate
       if (challenge !== undefined) reply.header('www-authenticate', challenge)
     }
+    if (code === 'store_unavailable') return answerPastTheHooks(reply, status, { error: code, message })
     return reply.code(status).type('application/json; charset=utf-8').send({ error: code, message })
   })
   fastify.setNotFoundHandler((request, reply) => {

@@ -1,5 +1,6 @@
 export { defineError, errorContractPlugin, ErrorBody, type ContractCode } from './errors.js'
-export { loggerOptions, REDACTED_PATHS } from './logger.js'
+export { loggerOptions, REDACTED_PATHS, serializeError } from './logger.js'
+export { DisplayName, DisplayText } from './text.js'
 export { metricsPlugin } from './metrics.js'
 export { healthPlugin } from './health.js'
 export { docsPlugin } from './docs.js'

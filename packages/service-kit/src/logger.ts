@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify'
-import type { DestinationStream } from 'pino'
+import { stdSerializers, type DestinationStream } from 'pino'
 
 /** Credentials never reach a log line, wherever they appear in a logged object. */
 export const REDACTED_PATHS = [
@@ -9,12 +9,32 @@ export const REDACTED_PATHS = [
   'body.password', 'body.refresh_token'
 ]
 
+type SerializedError = { type: string, message: string, stack: string, [key: string]: unknown }
+
+/**
+ * Errors as pino serializes them, less what a store client attaches: ioredis puts the failed command on its
+ * errors (`command: { name, args }`), and the arguments are session ids, session records with their CSRF
+ * token, password hashes. Only the command's name is kept, on the error and on every cause.
+ */
+export function serializeError (error: Error): SerializedError {
+  const serialized = stdSerializers.err(error) as unknown as SerializedError
+  const strip = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null || depth > 5) return
+    const record = value as { command?: { name?: unknown }, args?: unknown, cause?: unknown }
+    if (typeof record.command === 'object' && record.command !== null) record.command = { name: record.command.name }
+    if ('args' in record) delete record.args
+    strip(record.cause, depth + 1)
+  }
+  strip(serialized, 0)
+  return serialized
+}
+
 /**
  * Pino options for a service: request ids in every line, redaction of credentials, pretty output only
  * when a person is watching a terminal.
  */
 export function loggerOptions (level: string, stream?: DestinationStream): FastifyServerOptions['logger'] & object {
-  const base = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+  const base = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } }
   if (stream !== undefined) return { ...base, stream }
   if (process.stdout.isTTY) {
     return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { FastifyServerOptions } from 'fastify'
+import type { TrustProxy } from '@authpair/config'
 import type { DestinationStream } from 'pino'
 import { loggerOptions } from './logger.js'
 
@@ -10,7 +11,7 @@ export interface ServerOptionsInput {
   /** Where logs go instead of stdout (tests capture them). */
   logStream?: DestinationStream | undefined
   bodyLimit: number
-  trustProxy?: boolean
+  trustProxy?: TrustProxy
 }
 
 /** Fastify options both services share: strict validation, bounded bodies and requests, redacted logs. */
@@ -20,7 +21,8 @@ export function serverOptions (
   return {
     logger: loggerOptions(logLevel, logStream),
     bodyLimit,
-    trustProxy,
+    // A hop count as the function Fastify compiles it to (its types take no number): trust the nearest n hops.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     // A request that arrives while the service is closing is still served (its answer carries
     // Connection: close, see drain.ts), not turned away with a 503.
     return503OnClosing: false,
@@ -32,7 +34,8 @@ export function serverOptions (
       customOptions: {
         // `"password": 123` is a wrong type, answered 400, not silently turned into "123".
         coerceTypes: false,
-        removeAdditional: true,
+        // A field the schema does not know is a 400, never silently dropped: `{"admin": true}` is refused.
+        removeAdditional: false,
         allErrors: false
       }
     }

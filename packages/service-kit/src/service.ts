@@ -1,4 +1,4 @@
-import type { CommonConfig } from '@authpair/config'
+import { trustProxySetting, type CommonConfig } from '@authpair/config'
 import { isStoreUnavailable, redisPlugin } from '@authpair/redis'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -12,7 +12,6 @@ export interface ServiceSpec {
   service: string
   docs: DocsOptions
   bodyLimit: number
-  trustProxy?: boolean
   /** Send logs here instead of stdout (tests read them). */
   logStream?: DestinationStream | undefined
 }
@@ -27,7 +26,10 @@ export async function buildService (
   config: CommonConfig, spec: ServiceSpec, register: (app: FastifyInstance) => Promise<void>
 ): Promise<FastifyInstance> {
   const app = Fastify(serverOptions({
-    logLevel: config.LOG_LEVEL, logStream: spec.logStream, bodyLimit: spec.bodyLimit, trustProxy: spec.trustProxy
+    logLevel: config.LOG_LEVEL,
+    logStream: spec.logStream,
+    bodyLimit: spec.bodyLimit,
+    trustProxy: trustProxySetting(config.TRUST_PROXY) ?? false // loadConfig refused anything else
   })).withTypeProvider<TypeBoxTypeProvider>()
   app.server.on('connect', refuseConnect)
   try {

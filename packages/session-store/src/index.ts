@@ -1,5 +1,5 @@
 export { SessionStore, type SessionLifetimes, type SessionListing } from './store.js'
-export { SessionReader, SESSION_COOKIE, type SessionLookup, type SessionReaderOptions } from './reader.js'
+export { SessionReader, sessionCookieName, type SessionLookup, type SessionReaderOptions } from './reader.js'
 export { UserIndex } from './user-index.js'
 export { ExpiringCache } from './expiring-cache.js'
 export { fastifySessionStore } from './fastify-adapter.js'

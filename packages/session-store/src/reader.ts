@@ -3,8 +3,14 @@ import { ExpiringCache } from './expiring-cache.js'
 import type { SessionRecord } from './record.js'
 import type { SessionStore } from './store.js'
 
-/** The session cookie's name, the same in the service that sets it and in every service that reads it. */
-export const SESSION_COOKIE = 'sid'
+/**
+ * The session cookie's name, the same in the service that sets it and in every service that reads it:
+ * `__Host-sid` whenever it is Secure (the browser then refuses it from plain HTTP, from a subdomain, or with
+ * a Domain or a Path other than /), `sid` on plain-HTTP development stacks, where `__Host-` cannot be set.
+ */
+export function sessionCookieName (secure: boolean): string {
+  return secure ? '__Host-sid' : 'sid'
+}
 
 export type SessionLookup =
   | { outcome: 'live', sessionId: string, record: SessionRecord }
@@ -16,6 +22,8 @@ export type SessionLookup =
 export interface SessionReaderOptions {
   /** The cookie-signing secret @fastify/session signs the cookie with. */
   secret: string
+  /** Whether the cookie is Secure, which decides its name (`sessionCookieName`). */
+  secure: boolean
   /** Verified signatures kept (0: none). */
   signatureCacheSize: number
 }
@@ -27,12 +35,15 @@ export interface SessionReaderOptions {
  */
 export class SessionReader {
   private readonly signer: Signer
+  /** The cookie to read the session from. */
+  readonly cookieName: string
   // A signature never stops being valid; the session's life is checked in Redis on every read, so an
   // entry only needs to outlive the longest possible session.
   private readonly signatures: ExpiringCache<string>
 
-  constructor (readonly store: SessionStore, { secret, signatureCacheSize }: SessionReaderOptions) {
+  constructor (readonly store: SessionStore, { secret, secure, signatureCacheSize }: SessionReaderOptions) {
     this.signer = new Signer(secret)
+    this.cookieName = sessionCookieName(secure)
     this.signatures = new ExpiringCache<string>(signatureCacheSize)
   }
 

@@ -127,3 +127,12 @@ export function parseSetCookies (
 }
 export { LatencyProxy } from './latency-proxy.js'
 export { OwnRedisCluster, OwnSentinelGroup } from './topologies.js'
+
+/**
+ * `name=value` of the session cookie a login answer set (`sid`, or `__Host-sid` when Secure), ready for a
+ * Cookie header. A login sets the device cookie too, so the first Set-Cookie is not necessarily it.
+ */
+export function sessionCookieOf (response: Response): string {
+  const line = response.headers.getSetCookie().find((cookie) => /^(__Host-)?sid=/.test(cookie))
+  return line?.split(';')[0] ?? ''
+}

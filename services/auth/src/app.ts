@@ -2,15 +2,18 @@ import { cookieSecure, isProduction } from '@authpair/config'
 import { buildService } from '@authpair/service-kit'
 import { loadKeyRing } from '@authpair/keys'
 import { revocationPlugin } from '@authpair/revocation'
-import { SESSION_COOKIE, SessionStore } from '@authpair/session-store'
+import { sessionCookieName, SessionStore } from '@authpair/session-store'
+import cookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { AuthConfig } from './config.js'
 import { accessTokensPlugin } from './plugins/access-tokens.js'
+import { deviceCookiePlugin } from './plugins/device-cookie.js'
+import { loginLimitsPlugin } from './plugins/login-limits.js'
 import { loginMetricsPlugin } from './plugins/login-metrics.js'
-import { loginRateLimitPlugin } from './plugins/login-rate-limit.js'
 import { logoutEverywherePlugin } from './plugins/logout-everywhere.js'
 import { refreshTokensPlugin } from './plugins/refresh-tokens.js'
+import { registrationLimitsPlugin } from './plugins/registration-limits.js'
 import { usersPlugin } from './plugins/users.js'
 import jwksRoutes from './routes/jwks/index.js'
 import sessionsRoutes from './routes/sessions/index.js'
@@ -27,9 +30,13 @@ export interface BuildOptions {
 export async function buildApp (config: AuthConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
   return await buildService(config, {
     service: 'auth',
-    docs: { title: 'authpair auth service', description: 'Users, session login, token login, JWKS. Contract: shared/API.md', version: '0.1.0', sessionCookie: SESSION_COOKIE },
+    docs: {
+      title: 'authpair auth service',
+      description: 'Users, session login, token login, JWKS. Contract: shared/API.md',
+      version: '0.1.0',
+      sessionCookie: sessionCookieName(cookieSecure(config))
+    },
     bodyLimit: 16 * 1024,
-    trustProxy: config.TRUST_PROXY,
     logStream
   }, async (app) => await registerAuth(app, config))
 }
@@ -39,12 +46,21 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
     idleTtlMs: config.SESSION_IDLE_TTL * 1000,
     absoluteTtlMs: config.SESSION_ABSOLUTE_TTL * 1000
   })
-  await app.register(usersPlugin)
+  const secure = cookieSecure(config)
+  // One cookie parser for the whole service: the device cookie on both login routes, the session cookie.
+  await app.register(cookie, { secret: config.SESSION_SECRET })
+  await app.register(usersPlugin, { concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE })
   await app.register(loginMetricsPlugin)
-  await app.register(loginRateLimitPlugin, {
+  await app.register(deviceCookiePlugin, { secure })
+  await app.register(loginLimitsPlugin, {
     windowSeconds: config.LOGIN_LIMIT_WINDOW,
     perIp: config.LOGIN_LIMIT_PER_IP,
     perAccount: config.LOGIN_LIMIT_PER_ACCOUNT
+  })
+  await app.register(registrationLimitsPlugin, {
+    windowSeconds: config.LOGIN_LIMIT_WINDOW,
+    perIp: config.REGISTER_LIMIT_PER_IP,
+    global: config.REGISTER_LIMIT_GLOBAL
   })
   const keys = await loadKeyRing({
     dir: config.JWT_PRIVATE_KEYS_DIR, jwksJson: config.JWT_PRIVATE_KEYS, generateIfMissing: !isProduction(config)
@@ -64,6 +80,6 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
   await app.register(usersRoutes)
   await app.register(tokensRoutes, { accessTtlSeconds: config.ACCESS_TOKEN_TTL })
   await app.register(jwksRoutes, { keys, maxAgeSeconds: config.JWKS_MAX_AGE })
-  await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure: cookieSecure(config), store })
+  await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure, store })
   await app.register(webRoutes, { reportFile: config.REPORT_FILE })
 }

@@ -8,7 +8,6 @@ const DEV_KEYS_DIR = fileURLToPath(new URL('../../../.keys', import.meta.url))
 export const AuthConfigSchema = Type.Object({
   ...CommonConfigProperties,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
-  TRUST_PROXY: Type.Boolean({ default: false, description: 'take the client IP from X-Forwarded-For (behind the gateway)' }),
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 1209600, description: 'seconds a refresh-token family lives unused' }),
   REFRESH_FAMILY_MAX_AGE: Type.Integer({
     minimum: 1, default: 2592000, description: 'seconds a refresh-token family lives in all, however often it rotates'
@@ -19,8 +18,20 @@ export const AuthConfigSchema = Type.Object({
   JWT_PRIVATE_KEYS_DIR: Type.String({ default: DEV_KEYS_DIR, description: 'folder of *.jwk.json signing keys' }),
   JWT_PRIVATE_KEYS: Type.Optional(Type.String({ description: 'a JWK set as JSON; wins over JWT_PRIVATE_KEYS_DIR' })),
   LOGIN_LIMIT_WINDOW: Type.Integer({ minimum: 1, default: 60, description: 'seconds of the login rate-limit window' }),
-  LOGIN_LIMIT_PER_IP: Type.Integer({ minimum: 1, default: 30, description: 'login attempts per client IP per window' }),
-  LOGIN_LIMIT_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10, description: 'login attempts per email per window' }),
+  LOGIN_LIMIT_PER_IP: Type.Integer({ minimum: 1, default: 30, description: 'failed logins per client address (IPv6: /64) per window' }),
+  LOGIN_LIMIT_PER_ACCOUNT: Type.Integer({
+    minimum: 1, default: 10, description: 'failed logins per email per window from anonymous clients, and per device cookie'
+  }),
+  REGISTER_LIMIT_PER_IP: Type.Integer({ minimum: 1, default: 5, description: 'registrations per client address per login window' }),
+  REGISTER_LIMIT_GLOBAL: Type.Integer({ minimum: 1, default: 300, description: 'registrations in all per login window' }),
+  PASSWORD_HASH_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    default: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
+    description: 'password hashes running at once (default: the libuv thread pool scrypt runs on)'
+  }),
+  PASSWORD_HASH_QUEUE: Type.Integer({
+    minimum: 0, default: 8, description: 'password hashes waiting per lane; beyond it, 503 overloaded at once'
+  }),
   REPORT_FILE: Type.String({ default: '', description: 'a load-compare HTML report the web page links to, served at /report' })
 })
 

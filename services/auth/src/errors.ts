@@ -9,3 +9,4 @@ export const RateLimited = defineError('AUTH_RATE_LIMITED', 'rate_limited', 429,
 export const InvalidGrant = defineError('AUTH_INVALID_GRANT', 'invalid_grant', 401, 'The refresh token is invalid, expired, spent or revoked')
 export const ReportNotFound = defineError('AUTH_REPORT_NOT_FOUND', 'not_found', 404, 'No load-compare report yet: run `pnpm compare --report report.html`')
 export const InvalidRequest = defineError('AUTH_INVALID_REQUEST', 'invalid_request', 400, '%s')
+export const Overloaded = defineError('AUTH_OVERLOADED', 'overloaded', 503, 'Too many password checks at once; retry in a moment')

@@ -15,7 +15,16 @@ export async function buildTestApp (
   t: Tap, env: Record<string, string> = {}
 ): Promise<FastifyInstance & { logs: string[] }> {
   const prefix = uniquePrefix('auth')
-  const config = loadAuthConfig({ REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'info', JWT_PRIVATE_KEYS: TEST_KEYS, ...env })
+  // Every test registers from 127.0.0.1: registration limits of their own unless a test sets them.
+  const config = loadAuthConfig({
+    REDIS_URL: SHARED_REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+    JWT_PRIVATE_KEYS: TEST_KEYS,
+    REGISTER_LIMIT_PER_IP: '1000',
+    REGISTER_LIMIT_GLOBAL: '10000',
+    ...env
+  })
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _encoding, done) { logs.push(String(chunk)); done() } })
   const app = await buildApp(config, { logStream })

@@ -64,7 +64,12 @@ t.test('Secure cookies when COOKIE_SECURE=true', async (t) => {
     method: 'POST', url: '/v1/sessions', payload: { email, password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' }
   })
   t.equal(response.statusCode, 201)
-  t.ok(parseSetCookies(response.headers['set-cookie']).get('sid')?.attributes.includes('Secure'))
+  const cookies = parseSetCookies(response.headers['set-cookie'])
+  t.notOk(cookies.has('sid'), 'a Secure session cookie is never plain `sid`')
+  const hostSid = cookies.get('__Host-sid')
+  t.ok(hostSid?.attributes.includes('Secure'), '__Host-sid: Secure')
+  t.ok(hostSid?.attributes.includes('Path=/'), 'Path=/')
+  t.notOk(hostSid?.attributes.some((attribute) => attribute.startsWith('Domain')), 'no Domain (the __Host- rules)')
 })
 
 t.test('listing, logging out and revoking sessions', async (t) => {

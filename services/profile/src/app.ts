@@ -1,6 +1,7 @@
 import { revocationPlugin } from '@authpair/revocation'
 import { buildService } from '@authpair/service-kit'
-import { SESSION_COOKIE, SessionReader, SessionStore } from '@authpair/session-store'
+import { cookieSecure } from '@authpair/config'
+import { sessionCookieName, SessionReader, SessionStore } from '@authpair/session-store'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { ProfileConfig } from './config.js'
@@ -18,7 +19,7 @@ export interface BuildOptions {
 export async function buildApp (config: ProfileConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
   return await buildService(config, {
     service: 'profile',
-    docs: { title: 'authpair profile service', description: 'Token or session authentication, and the profile. Contract: shared/API.md', version: '0.1.0', sessionCookie: SESSION_COOKIE },
+    docs: { title: 'authpair profile service', description: 'Token or session authentication, and the profile. Contract: shared/API.md', version: '0.1.0', sessionCookie: sessionCookieName(cookieSecure(config)) },
     bodyLimit: 8 * 1024,
     logStream
   }, async (app) => await registerProfile(app, config))
@@ -45,7 +46,9 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
     idleTtlMs: config.SESSION_IDLE_TTL * 1000, absoluteTtlMs: config.SESSION_ABSOLUTE_TTL * 1000
   })
   await app.register(authenticatePlugin, {
-    sessions: new SessionReader(store, { secret: config.SESSION_SECRET, signatureCacheSize: config.TOKEN_CACHE_SIZE }),
+    sessions: new SessionReader(store, {
+      secret: config.SESSION_SECRET, secure: cookieSecure(config), signatureCacheSize: config.TOKEN_CACHE_SIZE
+    }),
     jwks,
     tokenCacheSize: config.TOKEN_CACHE_SIZE,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL,

@@ -1,6 +1,7 @@
-import cookie from '@fastify/cookie'
 import session from '@fastify/session'
-import { csrfTokenMatches, fastifySessionStore, SESSION_COOKIE, type SessionRecord, type SessionStore } from '@authpair/session-store'
+import {
+  csrfTokenMatches, fastifySessionStore, sessionCookieName, type SessionRecord, type SessionStore
+} from '@authpair/session-store'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { CsrfFailed, Unauthorized } from '../errors.js'
@@ -34,10 +35,10 @@ export interface SessionCookieOptions {
  */
 export const sessionCookiePlugin = fp<SessionCookieOptions>(async (fastify, { secret, secure, store }) => {
   const cookieOptions = { httpOnly: true, sameSite: 'lax', path: '/', secure } as const
-  await fastify.register(cookie)
+  const cookieName = sessionCookieName(secure)
   await fastify.register(session, {
     secret,
-    cookieName: SESSION_COOKIE,
+    cookieName,
     store: fastifySessionStore(store),
     saveUninitialized: false,
     rolling: false,
@@ -56,5 +57,5 @@ export const sessionCookiePlugin = fp<SessionCookieOptions>(async (fastify, { se
     if (!csrfTokenMatches(request.headers['x-csrf-token'], request.session.csrfToken)) throw new CsrfFailed()
   })
 
-  fastify.decorate('clearSessionCookie', (reply: FastifyReply) => reply.clearCookie(SESSION_COOKIE, cookieOptions))
-}, { name: 'authpair-session-cookie' })
+  fastify.decorate('clearSessionCookie', (reply: FastifyReply) => reply.clearCookie(cookieName, cookieOptions))
+}, { name: 'authpair-session-cookie', dependencies: ['@fastify/cookie'] })

@@ -1,8 +1,9 @@
+import { DisplayName } from '@authpair/service-kit'
 import { Type } from 'typebox'
 
 export const Email = Type.String({ format: 'email', maxLength: 254, description: 'trimmed and lower-cased before use' })
 export const Password = Type.String({ minLength: 12, maxLength: 1024 })
-export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'not blank' })
+export const Name = DisplayName
 
 export const RegisterBody = Type.Object(
   { email: Email, password: Password, name: Name }, { additionalProperties: false }

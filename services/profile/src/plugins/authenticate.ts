@@ -1,5 +1,5 @@
 import { isAccessTokenClaims, type AccessTokenClaims } from '@authpair/keys'
-import { csrfTokenMatches, ExpiringCache, SESSION_COOKIE, type SessionReader } from '@authpair/session-store'
+import { csrfTokenMatches, ExpiringCache, type SessionReader } from '@authpair/session-store'
 import cookie from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -130,8 +130,9 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, option
   fastify.decorate('authenticate', async (request: FastifyRequest) => {
     const authorization = request.headers.authorization
     // When an Authorization header is present only it counts: never a fall-back to the cookie.
+    const sessionCookie = request.cookies[sessions.cookieName]
     if (authorization !== undefined) await fromToken(request, authorization)
-    else if (request.cookies[SESSION_COOKIE] !== undefined) await fromSession(request, request.cookies[SESSION_COOKIE])
+    else if (sessionCookie !== undefined) await fromSession(request, sessionCookie)
     else throw refuse('none', 'Send a Bearer access token or the sid session cookie')
   })
 

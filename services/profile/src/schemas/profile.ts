@@ -1,3 +1,4 @@
+import { DisplayName, DisplayText } from '@authpair/service-kit'
 import { Type } from 'typebox'
 
 const Auth = Type.Union([Type.Literal('token'), Type.Literal('session')])
@@ -14,6 +15,6 @@ export const ProfileView = Type.Object({
 })
 
 export const ProfilePatch = Type.Object({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
-  bio: Type.Optional(Type.String({ maxLength: 2000 }))
+  name: Type.Optional(DisplayName),
+  bio: Type.Optional(DisplayText(2000))
 }, { additionalProperties: false, minProperties: 1 })

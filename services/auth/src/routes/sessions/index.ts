@@ -1,7 +1,7 @@
 import type { SessionRecord } from '@authpair/session-store'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { InvalidCredentials, SessionNotFound } from '../../errors.js'
+import { SessionNotFound } from '../../errors.js'
 import { normalizeEmailField } from '../../lib/email.js'
 import { randomToken } from '../../lib/random.js'
 import { sessionCookiePlugin, type SessionCookieOptions } from '../../plugins/session-cookie.js'
@@ -17,7 +17,7 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
 
   fastify.post('/v1/sessions', {
     preValidation: normalizeEmailField,
-    preHandler: fastify.loginRateLimit,
+    preHandler: fastify.loginGuard,
     schema: {
       tags: ['sessions'],
       summary: 'Log in with a session cookie',
@@ -25,9 +25,7 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
       response: { 201: SessionLoginReply, 400: Err, 401: Err, 429: Err, 503: Err }
     }
   }, async function onSessionLogin (request, reply) {
-    const user = await fastify.users.verifyCredentials(request.body.email, request.body.password)
-    fastify.loginCounter.inc({ mode: 'session', outcome: user === null ? 'rejected' : 'accepted' })
-    if (user === null) throw new InvalidCredentials()
+    const user = await fastify.verifyLogin(request, reply, 'session')
 
     // A new id at every login: a session id planted before login (fixation) is destroyed, never adopted.
     await request.session.regenerate()

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { InvalidCredentials, InvalidGrant, InvalidRequest } from '../../errors.js'
+import { InvalidGrant, InvalidRequest } from '../../errors.js'
 import { normalizeEmailField } from '../../lib/email.js'
 import type { User } from '../../plugins/users.js'
 import { RefreshBody, TokenPair } from '../../schemas/tokens.js'
@@ -43,7 +43,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
 
   fastify.post('/v1/tokens', {
     preValidation: normalizeEmailField,
-    preHandler: fastify.loginRateLimit,
+    preHandler: fastify.loginGuard,
     schema: {
       tags: ['tokens'],
       summary: 'Log in for an access token and a refresh token',
@@ -51,9 +51,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
       response: { 201: TokenPair, 400: Err, 401: Err, 429: Err, 503: Err }
     }
   }, async function onTokenLogin (request, reply) {
-    const user = await fastify.users.verifyCredentials(request.body.email, request.body.password)
-    fastify.loginCounter.inc({ mode: 'token', outcome: user === null ? 'rejected' : 'accepted' })
-    if (user === null) throw new InvalidCredentials()
+    const user = await fastify.verifyLogin(request, reply, 'token')
     return await reply.code(201).send(await pair(user, await fastify.refreshTokens.issue(user)))
   })
 

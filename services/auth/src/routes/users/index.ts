@@ -3,14 +3,17 @@ import { Type } from 'typebox'
 import { normalizeEmailField } from '../../lib/email.js'
 import { RegisterBody, UserView } from '../../schemas/users.js'
 
+const Err = Type.Ref('ErrorBody')
+
 const usersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/v1/users', {
     preValidation: normalizeEmailField,
+    preHandler: fastify.registrationLimit,
     schema: {
       tags: ['users'],
       summary: 'Register an account',
       body: RegisterBody,
-      response: { 201: UserView, 400: Type.Ref('ErrorBody'), 409: Type.Ref('ErrorBody') }
+      response: { 201: UserView, 400: Err, 409: Err, 429: Err, 503: Err }
     }
   }, async function onRegister (request, reply) {
     const { email, password, name } = request.body

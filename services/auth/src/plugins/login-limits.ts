@@ -1,0 +1,107 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { InvalidCredentials, RateLimited } from '../errors.js'
+import { clientBucket } from '../lib/client-address.js'
+import type { HashLane } from '../lib/hash-gate.js'
+import type { User } from './users.js'
+
+/** What the guard decided for one login attempt: its hashing lane and the counters it holds a place in. */
+export interface LoginAttempt {
+  lane: HashLane
+  /** The device id of a valid device cookie for this account, kept across the login. */
+  deviceId: string | null
+  counterKeys: string[]
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    loginAttempt: LoginAttempt
+  }
+  interface FastifyInstance {
+    /** preHandler of both login routes: 429 while this client has failed too often (see below). */
+    loginGuard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /**
+     * The login itself, after the guard: the user for the right password (and the device cookie for this
+     * account in the reply); a wrong one is counted against the attempt's counters and answered 401.
+     */
+    verifyLogin: (request: FastifyRequest, reply: FastifyReply, mode: 'session' | 'token') => Promise<User>
+  }
+}
+
+export interface LoginLimitOptions {
+  windowSeconds: number
+  perIp: number
+  perAccount: number
+}
+
+// Takes a place in a fixed window that starts at the first attempt. KEYS: counter. ARGV: window ms.
+const TAKE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`
+// Gives a place back, never creating a counter (an expired window stays expired).
+const GIVE_BACK = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end
+return 1`
+
+/**
+ * Failed logins, counted in Redis so every auth instance shares them. Each attempt takes a place in its
+ * counters before the password is checked (so a burst of concurrent guesses cannot all slip under the
+ * limit), and gives it back unless the password was wrong: a success, or an attempt turned away before the
+ * check (429, 503 overloaded), is not a guess. Two kinds of client:
+ * - anonymous: limited per client address (one address spraying many accounts; IPv6 per /64) and per
+ *   account (many addresses on one account);
+ * - the account's own device (a valid device cookie for that account): limited only by that device's own
+ *   failures, so a flood of guesses from elsewhere cannot lock the owner out (OWASP "device cookies").
+ */
+export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, { windowSeconds, perIp, perAccount }) => {
+  const redis = fastify.redis
+  const windowMs = windowSeconds * 1000
+
+  function limitsFor (request: FastifyRequest, email: string, deviceId: string | null): Array<[string, number]> {
+    if (deviceId !== null) return [[`login:fail:device:${deviceId}`, perAccount]]
+    return [[`login:fail:ip:${clientBucket(request.ip)}`, perIp], [`login:fail:account:${email}`, perAccount]]
+  }
+
+  fastify.decorateRequest('loginAttempt', null as unknown as LoginAttempt)
+
+  async function giveBack (keys: string[]): Promise<void> {
+    for (const key of keys) await redis.eval(GIVE_BACK, 1, key)
+  }
+
+  fastify.decorate('loginGuard', async (request: FastifyRequest, reply: FastifyReply) => {
+    // Runs after validation, when the email is already normalised: case tricks share one counter.
+    const email = (request.body as { email: string }).email
+    const deviceId = fastify.deviceCookie.deviceFor(request, email)
+    const taken: string[] = []
+    for (const [key, max] of limitsFor(request, email, deviceId)) {
+      taken.push(key)
+      if (await redis.eval(TAKE, 1, key, windowMs) as number <= max) continue
+      await giveBack(taken)
+      const retryAfter = Math.max(1, Math.ceil(await redis.pttl(key) / 1000))
+      reply.header('retry-after', retryAfter)
+      throw new RateLimited(`${retryAfter} s`)
+    }
+    request.loginAttempt = { lane: deviceId === null ? 'anonymous' : 'owner', deviceId, counterKeys: taken }
+  })
+
+  fastify.decorate('verifyLogin', async (request: FastifyRequest, reply: FastifyReply, mode: 'session' | 'token') => {
+    const { email, password } = request.body as { email: string, password: string }
+    const attempt = request.loginAttempt
+    let user: User | null
+    try {
+      user = await fastify.users.verifyCredentials(email, password, attempt.lane)
+    } catch (error) {
+      await giveBack(attempt.counterKeys) // overloaded or the store failed: the password was never judged
+      throw error
+    }
+    fastify.loginCounter.inc({ mode, outcome: user === null ? 'rejected' : 'accepted' })
+    if (user === null) throw new InvalidCredentials() // the place taken stays: a wrong guess counts
+    await giveBack(attempt.counterKeys)
+    fastify.deviceCookie.issue(reply, email, attempt.deviceId)
+    return user
+  })
+}, {
+  name: 'authpair-login-limits',
+  dependencies: ['authpair-redis', 'authpair-device-cookie', 'authpair-users', 'authpair-login-metrics']
+})
