@@ -52,15 +52,22 @@ t.test('compose.yaml: the whole system, as the deployment issue asks', async (t)
   t.same(gateway?.ports, ['8080:8080'])
   t.ok(gateway?.volumes?.some((volume) => volume.startsWith('./infra/nginx/gateway.conf:')))
   t.same(compare?.profiles, ['tools'], '`docker compose up` leaves load-compare out; `docker compose run --rm compare` runs it')
-  t.match(compare?.command, ['node', 'bin/authpair-compare.js', '--auth-url', 'http://auth:3001', '--profile-url', 'http://profile:3002'])
+  t.match(compare?.command, ['node', 'dist/cli.js', '--auth-url', 'http://auth:3001', '--profile-url', 'http://profile:3002'])
 })
 
 t.test('the Dockerfile: multi-stage, pnpm deploy, non-root, no keys baked in', async (t) => {
   const dockerfile = read('infra/docker/Dockerfile')
   t.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage')
+  t.match(dockerfile, /pnpm --filter "@authpair\/\$\{SERVICE\}" run build/, 'compiled in the build stage')
   t.match(dockerfile, /pnpm --filter "@authpair\/\$\{SERVICE\}" deploy --prod \/out/)
+  t.match(dockerfile, /^ARG NODE_IMAGE=node:(2[4-9]|[3-9]\d)-/m, 'a current LTS (24 or newer)')
   const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '))
   t.match(final, /^USER node$/m, 'the final stage runs as the unprivileged node user')
+  t.match(final, /^CMD \["node", "--enable-source-maps", .*"dist\/server\.js"\]$/m, 'plain node on the compiled JavaScript')
+  t.notMatch(final, /tsx/, 'no tsx at run time')
+  t.match(final, /^HEALTHCHECK /m)
+  t.match(final, /^EXPOSE /m)
+  t.match(dockerfile, /^ARG SERVICE=auth$/m, 'a default SERVICE')
   t.notMatch(dockerfile, /\.keys|jwk\.json|SESSION_SECRET=/, 'no key or secret in the image')
   const ignored = read('.dockerignore').split('\n')
   t.ok(ignored.includes('.keys') && ignored.includes('**/node_modules'), '.keys and node_modules stay out of the build context')
@@ -73,9 +80,18 @@ t.test('what the images run, as plain processes: init, auth and two profiles fro
     for (const child of children) child.kill('SIGTERM')
     rmSync(dir, { recursive: true, force: true })
   })
+  // The image's build stage, step by step: compile, deploy, switch the packages to their compiled exports.
   for (const service of ['auth', 'profile']) {
+    const built = spawnSync('pnpm', ['--filter', `@authpair/${service}`, 'run', 'build'], { cwd: root, encoding: 'utf8' })
+    t.equal(built.status, 0, `pnpm build of ${service}: ${built.stdout.slice(-300)}`)
     const deployed = spawnSync('pnpm', ['--filter', `@authpair/${service}`, 'deploy', '--prod', join(dir, service)], { cwd: root, encoding: 'utf8' })
     t.equal(deployed.status, 0, `pnpm deploy of ${service}: ${deployed.stderr.slice(-300)}`)
+    const switched = spawnSync(process.execPath, ['infra/docker/published-exports.mjs', join(dir, service)], { cwd: root, encoding: 'utf8' })
+    t.equal(switched.status, 0, `compiled exports for ${service}: ${switched.stderr.slice(-300)}`)
+    const shipped = spawnSync('sh', ['-c', 'find . -path ./node_modules/.pnpm -prune -o -name "*.ts" ! -name "*.d.ts" -print; ls node_modules/.pnpm | grep -E "^(tsx|esbuild|typescript|tap)@"'], {
+      cwd: join(dir, service), encoding: 'utf8'
+    }).stdout.trim()
+    t.equal(shipped, '', `${service}: no TypeScript sources, tsx, esbuild, TypeScript or tap in what ships`)
   }
 
   // The compose init command, verbatim, with the volume at a temporary directory.
@@ -95,7 +111,7 @@ t.test('what the images run, as plain processes: init, auth and two profiles fro
   const start = (service: string, env: Record<string, string>) => {
     const environment = { ...(compose.services[service]?.environment ?? {}), ...env }
     const resolved = Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value).replaceAll('/run/authpair', secrets)]))
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server.js'], {
       cwd: join(dir, service), stdio: 'ignore', env: { ...process.env, ...resolved, NODE_ENV: 'production', HOST: '127.0.0.1', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' }
     })
     children.push(child)
@@ -157,21 +173,77 @@ ${conf}
   })
 })
 
-t.test('Kubernetes (kustomize): probes, resources, an HPA on profile, keys from a Secret, Redis from a chart', async (t) => {
-  const load = (file: string) => read(`infra/k8s/${file}`).split(/^---$/m).map((doc) => parse(doc) as Record<string, any>)
-  const kustomization = load('kustomization.yaml')[0] as { resources: string[], helmCharts: Array<{ name: string, repo: string }> }
-  t.same(kustomization.resources.sort(), ['auth.yaml', 'namespace.yaml', 'profile-hpa.yaml', 'profile.yaml'])
-  t.equal(kustomization.helmCharts[0]?.name, 'redis', 'Redis comes from an existing chart, not from here')
+/**
+ * `kubectl kustomize infra/k8s`, for the parts this base uses (resources, namespace, configMapGenerator,
+ * images), without the Helm chart (no Helm here: the Redis chart is rendered by kustomize --enable-helm).
+ */
+function renderKustomization (): Array<Record<string, any>> {
+  const load = (file: string) => read(`infra/k8s/${file}`).split(/^---$/m).map((doc) => parse(doc) as Record<string, any>).filter(Boolean)
+  const kustomization = load('kustomization.yaml')[0] as Record<string, any>
+  const images = new Map((kustomization.images as Array<{ name: string, newName: string, newTag: string }>)
+    .map((image) => [image.name, `${image.newName}:${image.newTag}`]))
+  const objects = (kustomization.resources as string[]).flatMap(load)
+  for (const generator of kustomization.configMapGenerator as Array<{ name: string, literals: string[] }>) {
+    const data = Object.fromEntries(generator.literals.map((literal) => [literal.slice(0, literal.indexOf('=')), literal.slice(literal.indexOf('=') + 1)]))
+    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: generator.name }, data })
+  }
+  for (const object of objects) {
+    if (object.kind !== 'Namespace') object.metadata.namespace = kustomization.namespace
+    for (const container of object.spec?.template?.spec?.containers ?? []) {
+      container.image = images.get(container.image) ?? container.image
+    }
+  }
+  return objects
+}
+
+const MODELS: Record<string, () => Promise<new (data: any) => { validate: () => void }>> = {
+  'v1/Namespace': async () => (await import('kubernetes-models/v1/Namespace')).Namespace,
+  'v1/Service': async () => (await import('kubernetes-models/v1/Service')).Service,
+  'v1/ConfigMap': async () => (await import('kubernetes-models/v1/ConfigMap')).ConfigMap,
+  'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': async () =>
+    (await import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler')).HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': async () => (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': async () => (await import('kubernetes-models/networking.k8s.io/v1/NetworkPolicy')).NetworkPolicy
+}
+
+t.test('Kubernetes (kustomize): every object valid against the Kubernetes schemas, hardened, and as documented', async (t) => {
+  const objects = renderKustomization()
+  for (const object of objects) {
+    const Model = await MODELS[`${object.apiVersion}/${object.kind}`]?.()
+    t.ok(Model, `${object.kind} ${object.metadata.name}: a known kind`)
+    if (Model !== undefined) t.doesNotThrow(() => new Model(object).validate(), `${object.kind} ${object.metadata.name}: valid`)
+  }
+  const find = (kind: string, name: string) =>
+    objects.find((object) => object.kind === kind && object.metadata.name === name)
   for (const name of ['auth', 'profile']) {
-    const [deployment] = load(`${name}.yaml`)
-    const container = deployment?.spec.template.spec.containers[0]
+    const deployment = find('Deployment', name)
+    const pod = deployment?.spec.template.spec
+    const container = pod?.containers[0]
     t.equal(container.readinessProbe.httpGet.path, '/readyz', `${name}: readiness probe`)
     t.equal(container.livenessProbe.httpGet.path, '/healthz', `${name}: liveness probe`)
+    t.ok(container.startupProbe?.httpGet, `${name}: startup probe`)
     t.ok(container.resources.requests.cpu !== undefined && container.resources.limits.memory !== undefined, `${name}: resources`)
-    t.equal(deployment?.spec.template.spec.securityContext.runAsNonRoot, true, `${name}: non-root`)
-    t.equal(deployment?.spec.template.spec.volumes[0].secret.secretName, 'authpair-secrets', `${name}: secrets from a Secret`)
+    t.match(container.securityContext, {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' }
+    }, `${name}: hardened container`)
+    t.ok(pod.volumes.some((volume: any) => volume.secret?.secretName === 'authpair-secrets'), `${name}: secrets from a Secret`)
+    t.ok(container.env.some((variable: any) => variable.name === 'REDIS_PASSWORD_FILE'), `${name}: the Redis password from a Secret`)
+    t.ok(objects.some((object) => object.kind === 'PodDisruptionBudget' && object.spec.selector.matchLabels['app.kubernetes.io/name'] === name),
+      `${name}: a PodDisruptionBudget`)
   }
-  const [hpa] = load('profile-hpa.yaml')
-  t.equal(hpa?.kind, 'HorizontalPodAutoscaler')
-  t.equal(hpa?.spec.scaleTargetRef.name, 'profile')
+  const auth = find('Deployment', 'auth')?.spec.template.spec
+  t.ok(auth.containers[0].env.some((variable: any) => variable.name === 'JWT_PRIVATE_KEYS_FILE'), 'auth reads its keys as one JWK set')
+  t.same(auth.volumes.find((volume: any) => volume.name === 'secrets').secret.items.map((item: any) => item.key).sort(), ['session-secret', 'signing-keys'])
+  const config = find('ConfigMap', 'authpair-config')?.data
+  t.match(config, { JWT_ISSUER: /^https:\/\//, TRUST_PROXY: '1', TOKEN_REVOCATION: 'push' }, 'the shared configuration')
+  const policy = objects.find((object) => object.kind === 'NetworkPolicy')
+  t.same(policy?.spec.podSelector.matchLabels, { 'app.kubernetes.io/name': 'redis' }, 'a NetworkPolicy guards Redis')
+  t.equal(find('HorizontalPodAutoscaler', 'profile')?.spec.scaleTargetRef.name, 'profile')
+  const chart = (parse(read('infra/k8s/kustomization.yaml')) as { helmCharts: Array<{ name: string, valuesInline: any }> }).helmCharts[0]
+  t.match(chart, { name: 'redis', valuesInline: { auth: { enabled: true, existingSecret: 'authpair-redis' } } }, 'Redis from the chart, with a password')
 })

@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { generatePrivateJwk } from '@authpair/keys'
+import { buildApp as buildProfile } from '@authpair/profile/app'
+import { loadProfileConfig } from '@authpair/profile/config'
 import { LatencyProxy, OwnRedis } from '@authpair/testing'
 import { me, post, privateJwk, registerUser, session, signedToken, startSystem, tokens, waitFor } from './helpers.js'
 
@@ -28,7 +30,9 @@ t.test('Redis paused (SIGSTOP): sessions 503 within the bound, tokens 200, back 
   t.equal(bySession.status, 503)
   t.ok(ms < BOUND_MS + 400, `answered in ${ms.toFixed(0)} ms, no hang`)
   t.equal((await me(system, bearer)).status, 200, 'a token needs no store')
-  t.equal((await fetch(`${system.profile}/readyz`)).status, 503)
+  const readiness = await fetch(`${system.profile}/readyz`)
+  t.equal(readiness.status, 200, 'the profile stays ready: its token requests still work')
+  t.match(await readiness.json(), { status: 'ready', dependencies: { redis: 'down', keys: 'up' } }, 'and says Redis is down')
   redis.resume()
   t.ok(await waitFor(async () => (await me(system, cookie)).status === 200), 'sessions work again without a restart')
 })
@@ -60,7 +64,9 @@ t.test('Redis restarts with persistence: sessions and refresh families survive',
   const { system, pair, cookie } = await systemOn(t, redis.url)
   await new Promise((resolve) => setTimeout(resolve, 1200)) // appendfsync everysec
   await redis.restart()
-  t.ok(await waitFor(async () => (await fetch(`${system.profile}/readyz`)).status === 200), 'both services reconnect by themselves')
+  const redisUp = async (base: string) =>
+    (await (await fetch(`${base}/readyz`)).json() as { dependencies: { redis: string } }).dependencies.redis === 'up'
+  t.ok(await waitFor(async () => await redisUp(system.profile) && await redisUp(system.auth)), 'both services reconnect by themselves')
   t.equal((await me(system, cookie)).status, 200, 'the session is still there')
   t.equal((await post(`${system.auth}/v1/tokens/refresh`, { refresh_token: pair.refresh_token })).status, 201, 'the refresh family too')
 })
@@ -70,6 +76,26 @@ t.test('auth service down: the profile keeps serving both paths with the keys it
   await system.authApp.close()
   t.equal((await me(system, bearer)).status, 200)
   t.equal((await me(system, cookie)).status, 200)
+})
+
+t.test('profile readiness: ready while it can serve some credential, 503 only when it can serve none', async (t) => {
+  const redis = await OwnRedis.start()
+  t.teardown(() => redis.stop())
+  // No auth service answers (port 9 is discard): no keys, so sessions are all this profile can serve.
+  const profileApp = await buildProfile(loadProfileConfig({
+    REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '300', LOG_LEVEL: 'silent', AUTH_URL: 'http://127.0.0.1:9'
+  }))
+  const profile = await profileApp.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => { await profileApp.close() })
+  const ready = await fetch(`${profile}/readyz`)
+  t.equal(ready.status, 200, 'Redis up, no keys: ready for sessions')
+  t.same(await ready.json(), { status: 'ready', dependencies: { redis: 'up', keys: 'down' } })
+  await redis.kill()
+  const none = await fetch(`${profile}/readyz`)
+  t.equal(none.status, 503, 'neither keys nor Redis: nothing can be served')
+  t.same(await none.json(), { status: 'not ready', dependencies: { redis: 'down', keys: 'down' } })
+  const metrics = await (await fetch(`${profile}/metrics`)).text()
+  t.match(metrics, /authpair_dependency_up\{dependency="redis",service="profile"\} 0/, 'the state is in the metrics too')
 })
 
 t.test('denylist with Redis down: fail-closed by default (tested with the outage), fail-open when configured', async (t) => {

@@ -53,10 +53,14 @@ t.test('a flood of 200 registrations and wrong logins cannot starve the account 
   const overloaded = answers.filter((answer) => answer.status === 503)
   t.ok(overloaded.length > 0, `the gate turned work away (${overloaded.length} × 503 overloaded) rather than queueing it`)
   t.ok(overloaded.every((answer) => Number(answer.retryAfter) >= 1), 'every 503 says when to come back')
-  const slowest503 = Math.max(...overloaded.map((answer) => answer.ms))
+  const times503 = overloaded.map((answer) => answer.ms).sort((a, b) => a - b)
+  const median503 = times503[Math.floor(times503.length / 2)] ?? 0
+  const slowest503 = times503[times503.length - 1] ?? 0
   const slowestHashed = Math.max(...answers.filter((answer) => answer.status !== 503).map((answer) => answer.ms))
-  // A 503 waits for no hash: only for its turn on the busy event loop, with 200 requests arriving at once.
-  t.ok(slowest503 <= 1500, `503s are answered at once, not behind the flood: slowest ${slowest503.toFixed(0)} ms`)
+  // A 503 waits for no hash, only for its turn on an event loop that 200 requests reach at once (and, in
+  // the suite, for the CPU the other test files use meanwhile).
+  t.ok(median503 <= 1000 && slowest503 <= 3000,
+    `503s are answered at once, not behind the flood: median ${median503.toFixed(0)} ms, slowest ${slowest503.toFixed(0)} ms`)
   t.ok(slowestHashed < 5000, `no request waited long behind the flood: slowest ${slowestHashed.toFixed(0)} ms`)
 })
 

@@ -37,6 +37,9 @@ t.test('JWKS unreachable at profile boot: sessions work, tokens 503 without a re
   const local = { ...system, profile }
 
   t.equal((await me(local, { cookie })).status, 200, 'the session path works meanwhile')
+  const readiness = await fetch(`${profile}/readyz`)
+  t.equal(readiness.status, 200, 'ready without keys: sessions can be served')
+  t.match(await readiness.json(), { dependencies: { redis: 'up', keys: 'down' } })
   const answers = []
   for (let i = 0; i < 30; i++) answers.push((await me(local, { authorization: `Bearer ${access}` })).status)
   t.ok(answers.every((status) => status === 503), 'token requests answer 503 while no key is known')

@@ -26,6 +26,9 @@ export const CommonConfigProperties = {
   REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
   REDIS_SENTINELS: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
   REDIS_SENTINEL_NAME: Type.Optional(Type.String({ minLength: 1 })),
+  REDIS_PASSWORD: Type.Optional(Type.String({
+    minLength: 1, description: 'for Sentinel and Cluster (and the Sentinels themselves); a standalone REDIS_URL may carry its own'
+  })),
   REDIS_KEY_PREFIX: Type.String({ default: 'authpair:', description: 'prefix of every key this system writes' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 500, description: 'bound on one Redis command' }),
   REDIS_AUTO_PIPELINING: Type.Boolean({

@@ -7,6 +7,7 @@ export interface RedisConfig {
   REDIS_CLUSTER_NODES?: string | undefined
   REDIS_SENTINELS?: string | undefined
   REDIS_SENTINEL_NAME?: string | undefined
+  REDIS_PASSWORD?: string | undefined
   REDIS_KEY_PREFIX: string
   REDIS_COMMAND_TIMEOUT_MS: number
   REDIS_AUTO_PIPELINING?: boolean
@@ -35,7 +36,8 @@ function failFastOptions (config: RedisConfig): RedisOptions {
     // request, but ioredis keeps one batch in flight, so a command may wait up to one round trip.
     enableAutoPipelining: config.REDIS_AUTO_PIPELINING ?? true,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
-    keyPrefix: config.REDIS_KEY_PREFIX
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    ...(config.REDIS_PASSWORD === undefined ? {} : { password: config.REDIS_PASSWORD })
   }
 }
 
@@ -56,6 +58,7 @@ export function createRedisClient (config: RedisConfig, name = 'authpair'): Redi
     return new Redis({
       ...options,
       sentinels: parseNodes(config.REDIS_SENTINELS),
+      ...(config.REDIS_PASSWORD === undefined ? {} : { sentinelPassword: config.REDIS_PASSWORD }),
       name: config.REDIS_SENTINEL_NAME ?? 'mymaster'
     })
   }

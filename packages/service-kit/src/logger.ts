@@ -33,8 +33,16 @@ export function serializeError (error: Error): SerializedError {
  * Pino options for a service: request ids in every line, redaction of credentials, pretty output only
  * when a person is watching a terminal.
  */
-export function loggerOptions (level: string, stream?: DestinationStream): FastifyServerOptions['logger'] & object {
-  const base = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } }
+export function loggerOptions (
+  level: string, stream?: DestinationStream, service?: string
+): FastifyServerOptions['logger'] & object {
+  const base = {
+    level,
+    // Every line names its service: `pnpm start` interleaves both services' logs in one terminal.
+    base: { service, pid: process.pid },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError }
+  }
   if (stream !== undefined) return { ...base, stream }
   if (process.stdout.isTTY) {
     return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }

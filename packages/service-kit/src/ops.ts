@@ -17,6 +17,8 @@ export interface OpsOptions extends ErrorContractOptions, HealthOptions {
  */
 export const opsPlugin = fp<OpsOptions>(async (fastify, options) => {
   await fastify.register(errorContractPlugin, { isStoreUnavailable: options.isStoreUnavailable })
+  // First of the routes' plugins: the document covers every route registered after it, health included.
+  await fastify.register(docsPlugin, options.docs)
   // The docs UI needs its own inline scripts and styles; @fastify/swagger-ui sets a CSP for its routes.
   // The API answers JSON only: nothing in it may load, frame or run anything. The docs UI sets its
   // own, wider policy on its own pages (@fastify/swagger-ui staticCSP).
@@ -26,6 +28,5 @@ export const opsPlugin = fp<OpsOptions>(async (fastify, options) => {
   })
   await fastify.register(drainPlugin)
   await fastify.register(metricsPlugin, { service: options.service })
-  await fastify.register(healthPlugin, { ready: options.ready })
-  await fastify.register(docsPlugin, options.docs)
+  await fastify.register(healthPlugin, { dependencies: options.dependencies, readyWhen: options.readyWhen })
 }, { name: 'authpair-ops', fastify: '5.x' })

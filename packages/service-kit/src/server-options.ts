@@ -7,6 +7,8 @@ import type { DestinationStream } from 'pino'
 import { loggerOptions } from './logger.js'
 
 export interface ServerOptionsInput {
+  /** Names log lines and request ids (`auth-1a`), so two services' logs never share an id. */
+  service?: string
   logLevel: string
   /** Where logs go instead of stdout (tests capture them). */
   logStream?: DestinationStream | undefined
@@ -16,10 +18,12 @@ export interface ServerOptionsInput {
 
 /** Fastify options both services share: strict validation, bounded bodies and requests, redacted logs. */
 export function serverOptions (
-  { logLevel, logStream, bodyLimit, trustProxy = false }: ServerOptionsInput
+  { service, logLevel, logStream, bodyLimit, trustProxy = false }: ServerOptionsInput
 ): FastifyServerOptions {
+  let requests = 0
   return {
-    logger: loggerOptions(logLevel, logStream),
+    logger: loggerOptions(logLevel, logStream, service),
+    genReqId: () => `${service ?? 'req'}-${(++requests).toString(36)}`,
     bodyLimit,
     // A hop count as the function Fastify compiles it to (its types take no number): trust the nearest n hops.
     trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { DocsOptions } from './docs.js'
+import type { DependencyStates } from './health.js'
 import { opsPlugin } from './ops.js'
 import { refuseConnect, serverOptions } from './server-options.js'
 
@@ -12,6 +13,10 @@ export interface ServiceSpec {
   service: string
   docs: DocsOptions
   bodyLimit: number
+  /** Dependencies besides Redis, for /readyz (e.g. the profile's signing keys). */
+  dependencies?: () => DependencyStates
+  /** When the service is ready; default: every dependency, Redis included, answers. */
+  readyWhen?: (states: DependencyStates) => boolean
   /** Send logs here instead of stdout (tests read them). */
   logStream?: DestinationStream | undefined
 }
@@ -26,6 +31,7 @@ export async function buildService (
   config: CommonConfig, spec: ServiceSpec, register: (app: FastifyInstance) => Promise<void>
 ): Promise<FastifyInstance> {
   const app = Fastify(serverOptions({
+    service: spec.service,
     logLevel: config.LOG_LEVEL,
     logStream: spec.logStream,
     bodyLimit: spec.bodyLimit,
@@ -37,7 +43,11 @@ export async function buildService (
     await app.register(opsPlugin, {
       service: spec.service,
       isStoreUnavailable,
-      ready: async () => { await app.redis.ping() },
+      dependencies: async () => ({
+        redis: await app.redis.ping().then(() => true, () => false),
+        ...spec.dependencies?.()
+      }),
+      readyWhen: spec.readyWhen,
       docs: spec.docs
     })
     await register(app)

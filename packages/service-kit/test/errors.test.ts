@@ -1,7 +1,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import { isStoreUnavailable, StoreUnavailableError } from '@authpair/redis'
-import { defineError, errorContractPlugin } from '../src/index.js'
+import { defineError, errorContractPlugin, serverOptions } from '../src/index.js'
 
 const Teapot = defineError('TEST_TEAPOT', 'invalid_request', 418, 'I am a teapot: %s')
 
@@ -46,4 +46,26 @@ t.test('an unknown route is a JSON 404', async (t) => {
   const response = await app.inject('/missing')
   t.equal(response.statusCode, 404)
   t.same(response.json(), { error: 'not_found', message: 'No route for GET /missing' })
+})
+
+t.test('log lines name their service, request ids are the service\'s own, and Redis commands stay out', async (t) => {
+  const logs: string[] = []
+  const options = serverOptions({ service: 'auth', logLevel: 'info', logStream: { write: (line: string) => { logs.push(line) } }, bodyLimit: 1024 })
+  const app = Fastify(options)
+  await app.register(errorContractPlugin, { isStoreUnavailable })
+  app.get('/boom', async () => {
+    // What ioredis attaches to a rejected command: the command with its arguments.
+    throw Object.assign(new Error('OOM command not allowed'), { name: 'ReplyError', command: { name: 'set', args: ['sess:SECRET-ID', '{"csrfToken":"SECRET"}'] } })
+  })
+  await app.ready()
+  await app.inject('/boom')
+  await app.inject('/boom')
+  type Line = { service?: string, reqId?: string, err?: { command?: unknown } }
+  const lines = logs.map((line) => JSON.parse(line) as Line)
+  t.ok(lines.every((line) => line.service === 'auth'), 'every line names the service')
+  const ids = [...new Set(lines.map((line) => line.reqId).filter(Boolean))]
+  t.same(ids, ['auth-1', 'auth-2'], 'request ids carry the service name')
+  const failure = lines.find((line) => line.err !== undefined)
+  t.same(failure?.err?.command, { name: 'set' }, 'the failed command is logged by name only')
+  t.notMatch(logs.join('\n'), /SECRET/, 'no argument reaches the log')
 })

@@ -5,7 +5,7 @@ import { buildTestApp, newEmail, PASSWORD, register, sessionLogin } from './help
 t.test('health, readiness, metrics, docs and the JSON 404', async (t) => {
   const app = await buildTestApp(t)
   t.same((await app.inject('/healthz')).json(), { status: 'ok' })
-  t.same((await app.inject('/readyz')).json(), { status: 'ready' })
+  t.same((await app.inject('/readyz')).json(), { status: 'ready', dependencies: { redis: 'up' } })
 
   const email = newEmail()
   await register(app, email)
@@ -64,8 +64,7 @@ t.test('Redis down: store routes answer 503 store_unavailable fast, health stays
   const checks = [
     { method: 'POST' as const, url: '/v1/sessions', payload: { email, password: PASSWORD } },
     { method: 'POST' as const, url: '/v1/users', payload: { email: newEmail(), password: PASSWORD, name: 'N' } },
-    { method: 'GET' as const, url: '/v1/sessions', headers: { cookie } },
-    { method: 'GET' as const, url: '/readyz' }
+    { method: 'GET' as const, url: '/v1/sessions', headers: { cookie } }
   ]
   for (const request of checks) {
     const started = performance.now()
@@ -75,6 +74,9 @@ t.test('Redis down: store routes answer 503 store_unavailable fast, health stays
     t.same(response.json().error, 'store_unavailable')
     t.ok(ms < 1000, `answered in ${ms.toFixed(0)} ms`)
   }
+  const readiness = await app.inject('/readyz')
+  t.equal(readiness.statusCode, 503, 'not ready: every auth route needs Redis')
+  t.same(readiness.json(), { status: 'not ready', dependencies: { redis: 'down' } })
   t.equal((await app.inject('/healthz')).statusCode, 200, 'the process is alive')
 
   await redis.restart()

@@ -17,15 +17,26 @@ export interface BuildOptions {
 
 /** The profile service, wired to the real Redis and auth service named by `config`. */
 export async function buildApp (config: ProfileConfig, { logStream }: BuildOptions = {}): Promise<FastifyInstance> {
+  const keys: { jwks?: JwksCache } = {}
   return await buildService(config, {
     service: 'profile',
-    docs: { title: 'authpair profile service', description: 'Token or session authentication, and the profile. Contract: shared/API.md', version: '0.1.0', sessionCookie: sessionCookieName(cookieSecure(config)) },
+    docs: {
+      title: 'authpair profile service',
+      description: 'Token or session authentication, and the profile. Contract: shared/API.md',
+      version: '0.1.0',
+      sessionCookie: sessionCookieName(cookieSecure(config))
+    },
     bodyLimit: 8 * 1024,
-    logStream
-  }, async (app) => await registerProfile(app, config))
+    logStream,
+    dependencies: () => ({ keys: (keys.jwks?.size ?? 0) > 0 }),
+    // Ready while some credential can be served: tokens need the keys, sessions need Redis. Redis down
+    // alone is not "not ready": every replica shares it, and pulling them all would stop the token
+    // requests that still work.
+    readyWhen: (states) => states.keys === true || states.redis === true
+  }, async (app) => { keys.jwks = await registerProfile(app, config) })
 }
 
-async function registerProfile (app: FastifyInstance, config: ProfileConfig): Promise<void> {
+async function registerProfile (app: FastifyInstance, config: ProfileConfig): Promise<JwksCache> {
   const jwks = new JwksCache(`${config.AUTH_URL}/.well-known/jwks.json`, {
     issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
   }, {
@@ -60,4 +71,5 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
 
   // The ceiling the benchmarks compare against: the same process, no authentication.
   app.get('/bench/bare', { schema: { hide: true } }, async () => ({ ok: true }))
+  return jwks
 }

@@ -7,6 +7,15 @@ export const SessionLoginReply = Type.Object({
   user: UserView,
   expiresAt: Type.String({ format: 'date-time', description: 'absolute deadline; inactivity (SESSION_IDLE_TTL) ends it sooner' }),
   csrfToken: Type.String({ description: 'send as x-csrf-token on state-changing cookie requests' })
+}, {
+  description: 'Logged in',
+  headers: {
+    'set-cookie': {
+      type: 'string',
+      description: 'the session cookie (`sid`, or `__Host-sid` when Secure: signed, HttpOnly, SameSite=Lax, Path=/) ' +
+        'and the device cookie (`did`: signed, HttpOnly, SameSite=Strict, one year)'
+    }
+  }
 })
 
 export const SessionView = Type.Object({

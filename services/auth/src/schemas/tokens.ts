@@ -5,6 +5,11 @@ export const TokenPair = Type.Object({
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer({ description: 'seconds' }),
   refresh_token: Type.String()
+}, {
+  description: 'An access token and a refresh token',
+  headers: {
+    'set-cookie': { type: 'string', description: 'at login: the device cookie (`did`: signed, HttpOnly, SameSite=Strict, one year)' }
+  }
 })
 
 export const RefreshBody = Type.Object({

@@ -76,7 +76,8 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
         tags: ['tokens'],
         summary: "Revoke a refresh token's family and deny its access tokens (RFC 7009: JSON or form-encoded `token`)",
         body: RefreshBody,
-        headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 8192 })) }),
+        // The Bearer access token is optional: sent along, its own jti is denied too.
+        security: [{ bearer: [] }, {}],
         response: { 204: Type.Null(), 400: Err, 503: Err }
       }
     }, async function onRevoke (request, reply) {
