@@ -64,8 +64,16 @@ t.test('docker compose up: the README, walked through the real stack', { skip, t
     'the session survives `docker compose restart redis`')
   dc(['down', '--timeout', '20'])
   dc(['up', '-d', '--wait', '--wait-timeout', '180'])
-  t.equal((await fetch(`${gateway}/v1/me`, { headers: { cookie } })).status, 200, 'and `docker compose down` + `up`')
+  // A kept-alive connection from before `down` is dead: retried on a new one.
+  t.ok(await waitFor(async () => (await fetch(`${gateway}/v1/me`, { headers: { cookie } }).catch(() => null))?.status === 200, 20_000),
+    'and `docker compose down` + `up`')
   t.equal(await kids(), keysBefore, 'the signing keys too')
+
+  // load-compare against the stack writes its JSON (before the clients below: a container may get the address
+  // of one that used up its login budget).
+  dc(['--profile', 'tools', 'run', '--rm', 'compare'], 600_000)
+  const report = JSON.parse(dc(['--profile', 'tools', 'run', '--rm', '--no-deps', '--entrypoint', 'cat', 'compare', '/reports/compare.json']))
+  t.ok(Array.isArray(report.runs) && report.runs.length > 0, `docker compose run --rm compare wrote ${report.runs?.length} runs`)
 
   // Behind the gateway each client is itself: two containers on the compose network, at once, each spending
   // its own per-address budget of failed logins (30 by default) with forged X-Forwarded-For headers.
@@ -82,19 +90,16 @@ t.test('docker compose up: the README, walked through the real stack', { skip, t
   t.same([a?.slice(0, 30).every((status) => status === 401), a?.[30]], [true, 429], 'client A: 30 failures, then 429')
   t.same([b?.slice(0, 30).every((status) => status === 401), b?.[30]], [true, 429], 'client B counted apart (not one shared bucket)')
 
-  // load-compare against the stack writes its JSON.
-  dc(['--profile', 'tools', 'run', '--rm', 'compare'], 600_000)
-  const report = JSON.parse(dc(['--profile', 'tools', 'run', '--rm', '--no-deps', '--entrypoint', 'cat', 'compare', '/reports/compare.json']))
-  t.ok(Array.isArray(report.runs) && report.runs.length > 0, `docker compose run --rm compare wrote ${report.runs?.length} runs`)
-
-  // Stopping drains: logins in flight when it starts are answered (201, or 503 overloaded at once past the
-  // hashing gate), and every service exits 0.
+  // Stopping drains: logins in flight when it starts are answered, none cut off (201; or 429 and 503 at once,
+  // past the account's 10 places and the hashing gate: 20 logins of one account at once), and every service
+  // exits 0.
   const inFlight = Array.from({ length: 20 }, async () =>
     (await post('http://127.0.0.1:3001/v1/tokens', { email, password: PASSWORD }).catch(() => null))?.status)
   await new Promise((resolve) => setTimeout(resolve, 50))
   dc(['stop', '--timeout', '20', 'auth', 'profile'])
   const statuses = await Promise.all(inFlight)
-  t.ok(statuses.every((status) => status === 201 || status === 503), `in-flight logins answered: ${statuses.join(' ')}`)
+  t.ok(statuses.every((status) => status === 201 || status === 429 || status === 503), `in-flight logins answered: ${statuses.join(' ')}`)
+  t.ok(statuses.includes(201), 'and some of them logged in')
   const exits = dc(['ps', '--all', '--format', '{{.Service}} {{.ExitCode}}']).trim().split('\n')
     .filter((line) => /^(auth|profile) /.test(line))
   t.ok(exits.length === 3 && exits.every((line) => line.endsWith(' 0')), `auth and both profiles exited 0: ${exits.join(', ')}`)
