@@ -5,7 +5,7 @@ import { generatePrivateJwk } from '@authpair/keys'
 import { buildApp as buildProfile } from '@authpair/profile/app'
 import { loadProfileConfig } from '@authpair/profile/config'
 import { LatencyProxy, OwnRedis } from '@authpair/testing'
-import { me, post, privateJwk, registerUser, session, signedToken, startSystem, tokens, waitFor } from './helpers.js'
+import { me, post, privateJwk, redisUp, registerUser, session, signedToken, startSystem, tokens, waitFor } from './helpers.js'
 
 const BOUND_MS = 300
 const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
@@ -64,8 +64,6 @@ t.test('Redis restarts with persistence: sessions and refresh families survive',
   const { system, pair, cookie } = await systemOn(t, redis.url)
   await new Promise((resolve) => setTimeout(resolve, 1200)) // appendfsync everysec
   await redis.restart()
-  const redisUp = async (base: string) =>
-    (await (await fetch(`${base}/readyz`)).json() as { dependencies: { redis: string } }).dependencies.redis === 'up'
   t.ok(await waitFor(async () => await redisUp(system.profile) && await redisUp(system.auth)), 'both services reconnect by themselves')
   t.equal((await me(system, cookie)).status, 200, 'the session is still there')
   t.equal((await post(`${system.auth}/v1/tokens/refresh`, { refresh_token: pair.refresh_token })).status, 201, 'the refresh family too')

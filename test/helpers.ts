@@ -77,6 +77,12 @@ export function signedToken (claims: Record<string, unknown>, header: Record<str
   return `${input}.${signature}`
 }
 
+/** Whether a service's /readyz reports Redis up (readiness alone may be 200 without it). */
+export async function redisUp (base: string): Promise<boolean> {
+  const readiness = await (await fetch(`${base}/readyz`)).json() as { dependencies: { redis: string } }
+  return readiness.dependencies.redis === 'up'
+}
+
 export async function waitFor (check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { OwnRedis } from '@authpair/testing'
-import { me, post, registerUser, session, startSystem, tokens, waitFor } from './helpers.js'
+import { me, post, redisUp, registerUser, session, startSystem, tokens, waitFor } from './helpers.js'
 
 async function revokedTokenStatus (mode: string, t: Parameters<typeof startSystem>[0]) {
   const system = await startSystem(t, { TOKEN_REVOCATION: mode })
@@ -114,6 +114,5 @@ t.test('Redis down: sessions and denylist answer 503 fast; tokens in off and pus
 
   await redis.restart()
   const system = systems[0]!
-  const redisUp = async () => (await (await fetch(`${system.profile}/readyz`)).json() as { dependencies: { redis: string } }).dependencies.redis === 'up'
-  t.ok(await waitFor(redisUp), 'recovers by itself when Redis returns')
+  t.ok(await waitFor(async () => await redisUp(system.profile)), 'recovers by itself when Redis returns')
 })

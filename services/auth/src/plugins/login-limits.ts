@@ -19,7 +19,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** preHandler of both login routes: 429 while this client has failed too often (see below). */
-    loginGuard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    loginGuard: (request: FastifyRequest) => Promise<void>
     /**
      * The login itself, after the guard: the user for the right password (and the device cookie for this
      * account in the reply); a wrong one is counted against the attempt's counters and answered 401.
@@ -69,7 +69,7 @@ export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, { windowS
     for (const key of keys) await redis.eval(GIVE_BACK, 1, key)
   }
 
-  fastify.decorate('loginGuard', async (request: FastifyRequest, reply: FastifyReply) => {
+  fastify.decorate('loginGuard', async (request: FastifyRequest) => {
     // Runs after validation, when the email is already normalised: case tricks share one counter.
     const email = (request.body as { email: string }).email
     const deviceId = fastify.deviceCookie.deviceFor(request, email)
@@ -79,8 +79,7 @@ export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, { windowS
       if (await redis.eval(TAKE, 1, key, windowMs) as number <= max) continue
       await giveBack(taken)
       const retryAfter = Math.max(1, Math.ceil(await redis.pttl(key) / 1000))
-      reply.header('retry-after', retryAfter)
-      throw new RateLimited(`${retryAfter} s`)
+      throw Object.assign(new RateLimited(`${retryAfter} s`), { retryAfter })
     }
     request.loginAttempt = { lane: deviceId === null ? 'anonymous' : 'owner', deviceId, counterKeys: taken }
   })

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { RateLimited } from '../errors.js'
 import { clientBucket } from '../lib/client-address.js'
@@ -7,7 +7,7 @@ import { clientBucket } from '../lib/client-address.js'
 declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler of registration: per client address (IPv6: /64) and in all, counted in Redis. */
-    registrationLimit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    registrationLimit: (request: FastifyRequest) => Promise<void>
   }
 }
 
@@ -37,12 +37,11 @@ export const registrationLimitsPlugin = fp<RegistrationLimitOptions>(async (fast
     fastify.createRateLimit({ max: global, timeWindow, keyGenerator: () => 'global' })
   ]
 
-  fastify.decorate('registrationLimit', async (request: FastifyRequest, reply: FastifyReply) => {
+  fastify.decorate('registrationLimit', async (request: FastifyRequest) => {
     for (const limit of limits) {
       const verdict = await limit(request)
       if (!verdict.isAllowed && verdict.isExceeded) {
-        reply.header('retry-after', verdict.ttlInSeconds)
-        throw new RateLimited(`${verdict.ttlInSeconds} s`)
+        throw Object.assign(new RateLimited(`${verdict.ttlInSeconds} s`), { retryAfter: verdict.ttlInSeconds })
       }
     }
   })
