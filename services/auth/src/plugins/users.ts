@@ -23,8 +23,6 @@ export interface Users {
    * waits in `lane` (the account owner's device, or anyone); Overloaded (503) when that lane is full.
    */
   verifyCredentials: (email: string, password: string, lane: HashLane) => Promise<User | null>
-  /** The password-hashing gate, for metrics. */
-  hashing: HashGate
 }
 
 declare module 'fastify' {
@@ -79,5 +77,5 @@ export const usersPlugin = fp<HashGateOptions>(async (fastify, gateOptions) => {
     return { id: stored.id, email: stored.email, name: stored.name }
   }
 
-  fastify.decorate('users', { register, verifyCredentials, hashing: gate })
+  fastify.decorate('users', { register, verifyCredentials })
 }, { name: 'authpair-users', dependencies: ['authpair-redis'] })
