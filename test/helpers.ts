@@ -19,6 +19,8 @@ export interface System {
   profileApp: FastifyInstance
   authApp: FastifyInstance
   keyPrefix: string
+  /** The settings both services were built with. */
+  env: Record<string, string>
 }
 
 /** Both services on real ports over one Redis, with a key prefix of their own. */
@@ -42,7 +44,15 @@ export async function startSystem (t: Tap, env: Record<string, string> = {}): Pr
     await authApp.close()
     if (env.REDIS_URL === undefined) await deletePrefix(SHARED_REDIS_URL, keyPrefix)
   })
-  return { auth, profile, authApp, profileApp, keyPrefix }
+  return { auth, profile, authApp, profileApp, keyPrefix, env: common }
+}
+
+/** One more profile instance of `system` (same Redis, prefix and auth service), with settings of its own. */
+export async function anotherProfile (t: Tap, system: System, env: Record<string, string>): Promise<System> {
+  const profileApp = await buildProfile(loadProfileConfig({ ...system.env, AUTH_URL: system.auth, ...env }))
+  const profile = await profileApp.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => { await profileApp.close() })
+  return { ...system, profile, profileApp }
 }
 
 let n = 0
@@ -90,4 +100,23 @@ export async function waitFor (check: () => Promise<boolean>, timeoutMs = 5000):
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return false
+}
+
+/** The profile's session-cache counters, from /metrics. */
+export async function cacheStats (system: System): Promise<Record<string, number>> {
+  const text = await (await fetch(`${system.profile}/metrics`)).text()
+  const stats: Record<string, number> = {}
+  for (const match of text.matchAll(/^authpair_session_cache_(\w+?)(?:_total)?\{[^}]*\} (\d+)$/gm)) {
+    stats[match[1] as string] = Number(match[2])
+  }
+  return stats
+}
+
+/** Milliseconds from `end()` resolving until the cookie is refused (polling /v1/me), or -1 if it never is. */
+export async function refusalLag (system: System, cookie: string, end: () => Promise<Response>): Promise<number> {
+  const response = await end()
+  if (response.status !== 204) throw new Error(`ending the session answered ${response.status}`)
+  const ended = performance.now()
+  const refused = await waitFor(async () => (await me(system, { cookie })).status === 401, 3000)
+  return refused ? performance.now() - ended : -1
 }

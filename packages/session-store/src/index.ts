@@ -1,4 +1,7 @@
 export { SessionStore, type SessionLifetimes, type SessionListing } from './store.js'
+export {
+  TrackingSessionCache, type TrackingCacheOptions, type TrackingCacheStats, type TrackingMode, type WhenStoreDown
+} from './tracking-cache.js'
 export { SessionReader, sessionCookieName, type SessionLookup, type SessionReaderOptions } from './reader.js'
 export { UserIndex } from './user-index.js'
 export { ExpiringCache } from './expiring-cache.js'

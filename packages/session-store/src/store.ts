@@ -11,6 +11,11 @@ export interface SessionLifetimes {
   touchIntervalMs?: number
 }
 
+/** Milliseconds a session may still live, from whichever of its two deadlines comes first. */
+export function remainingMs (record: SessionRecord, lifetimes: SessionLifetimes, now = Date.now()): number {
+  return Math.min(record.lastSeenAt + lifetimes.idleTtlMs, record.createdAt + lifetimes.absoluteTtlMs) - now
+}
+
 export interface SessionListing {
   sessionId: string
   record: SessionRecord
@@ -31,7 +36,7 @@ export class SessionStore {
 
   /** Milliseconds this session may still live, from whichever of the two deadlines comes first. */
   remainingMs (record: SessionRecord, now = Date.now()): number {
-    return Math.min(record.lastSeenAt + this.lifetimes.idleTtlMs, record.createdAt + this.lifetimes.absoluteTtlMs) - now
+    return remainingMs(record, this.lifetimes, now)
   }
 
   absoluteDeadline (record: SessionRecord): number {

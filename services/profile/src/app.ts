@@ -1,11 +1,12 @@
 import { revocationPlugin } from '@authpair/revocation'
 import { buildService } from '@authpair/service-kit'
 import { cookieSecure } from '@authpair/config'
-import { sessionCookieName, SessionReader, SessionStore } from '@authpair/session-store'
+import { sessionCookieName, SessionReader, SessionStore, TrackingSessionCache } from '@authpair/session-store'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { ProfileConfig } from './config.js'
 import { JwksCache } from './lib/jwks-cache.js'
+import { sessionCacheMetrics } from './lib/session-cache-metrics.js'
 import { authenticatePlugin } from './plugins/authenticate.js'
 import { profilesPlugin } from './plugins/profiles.js'
 import meRoutes from './routes/me/index.js'
@@ -56,9 +57,10 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
   const store = new SessionStore(app.redis, {
     idleTtlMs: config.SESSION_IDLE_TTL * 1000, absoluteTtlMs: config.SESSION_ABSOLUTE_TTL * 1000
   })
+  const cache = config.SESSION_CACHE === 'tracking' ? await startSessionCache(app, store, config) : undefined
   await app.register(authenticatePlugin, {
     sessions: new SessionReader(store, {
-      secret: config.SESSION_SECRET, secure: cookieSecure(config), signatureCacheSize: config.TOKEN_CACHE_SIZE
+      secret: config.SESSION_SECRET, secure: cookieSecure(config), signatureCacheSize: config.TOKEN_CACHE_SIZE, cache
     }),
     jwks,
     tokenCacheSize: config.TOKEN_CACHE_SIZE,
@@ -72,4 +74,26 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
   // The ceiling the benchmarks compare against: the same process, no authentication.
   app.get('/bench/bare', { schema: { hide: true } }, async () => ({ ok: true }))
   return jwks
+}
+
+async function startSessionCache (
+  app: FastifyInstance, store: SessionStore, config: ProfileConfig
+): Promise<TrackingSessionCache> {
+  let warnedAt = 0
+  const cache = await TrackingSessionCache.start(app.redis, store.lifetimes, {
+    maxEntries: config.SESSION_CACHE_SIZE,
+    whenStoreDown: config.SESSION_CACHE_WHEN_STORE_DOWN,
+    onError: (error) => {
+      if (Date.now() - warnedAt < 10_000) return // one line per 10 s of outage, not one per retry
+      warnedAt = Date.now()
+      app.log.warn({ err: error }, 'session cache connection')
+    },
+    onStateChange: (state) => {
+      if (state === 'lost') app.log.warn('session cache: Redis tracking lost; cached sessions are no longer trusted')
+      else app.log.info('session cache: Redis tracking on')
+    }
+  })
+  app.addHook('onClose', async () => { await cache.close() })
+  sessionCacheMetrics(app.metrics, cache)
+  return cache
 }
