@@ -9,9 +9,10 @@ export { serverOptions } from './server-options.js'
 export { buildService, type ServiceSpec } from './service.js'
 export { runService, startServer } from './server.js'
 // Types the services use through this package: the Redis decoration (`fastify.redis`), the docs schema
-// option (`hide`), the per-route helmet option and the coded-error constructor. Re-exported so that a
+// option (`hide`), the per-route security headers' policy and the coded-error constructor. Re-exported so that a
 // service compiled on its own (`pnpm build`) sees them without depending on those packages itself.
 export type { RedisClient } from '@authpair/redis'
 export type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 export type { FastifyErrorConstructor } from '@fastify/error'
-export type { FastifyHelmetOptions } from '@fastify/helmet'
+export type { HelmetOptions } from 'helmet'
+export { helmetHeaders } from './security-headers.js'

@@ -21,10 +21,19 @@ export const metricsPlugin = fp<{ service: string }>(async (fastify, { service }
     registers: [registry]
   })
   fastify.decorate('metrics', registry)
-  fastify.addHook('onResponse', async (request, reply) => {
-    // The route pattern, not the URL: ids in paths must not explode the label set.
+  // One labelled child per method, route and status, looked up by a string instead of prom-client hashing
+  // the label object on every request; bounded, because the label is the route pattern, never the URL.
+  const children = new Map<string, ReturnType<typeof duration.labels>>()
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+    const key = `${request.method} ${reply.statusCode} ${route}`
+    let child = children.get(key)
+    if (child === undefined) {
+      child = duration.labels({ method: request.method, route, status_code: reply.statusCode })
+      children.set(key, child)
+    }
+    child.observe(reply.elapsedTime / 1000)
+    done()
   })
   fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     return await reply.type(registry.contentType).send(await registry.metrics())

@@ -1,10 +1,10 @@
-import helmet from '@fastify/helmet'
 import fp from 'fastify-plugin'
 import { docsPlugin, type DocsOptions } from './docs.js'
 import { drainPlugin } from './drain.js'
 import { errorContractPlugin, type ErrorContractOptions } from './errors.js'
 import { healthPlugin, type HealthOptions } from './health.js'
 import { metricsPlugin } from './metrics.js'
+import { securityHeadersPlugin } from './security-headers.js'
 
 export interface OpsOptions extends ErrorContractOptions, HealthOptions {
   service: string
@@ -22,9 +22,13 @@ export const opsPlugin = fp<OpsOptions>(async (fastify, options) => {
   // The docs UI needs its own inline scripts and styles; @fastify/swagger-ui sets a CSP for its routes.
   // The API answers JSON only: nothing in it may load, frame or run anything. The docs UI sets its
   // own, wider policy on its own pages (@fastify/swagger-ui staticCSP).
-  await fastify.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } }
+  await fastify.register(securityHeadersPlugin, {
+    policy: {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] }
+      }
+    }
   })
   await fastify.register(drainPlugin)
   await fastify.register(metricsPlugin, { service: options.service })

@@ -25,6 +25,9 @@ t.test('health, readiness, metrics, docs and the JSON 404', async (t) => {
   const ui = await app.inject('/docs')
   t.equal(ui.statusCode, 200, 'the OpenAPI UI is served')
   t.match(ui.headers['content-security-policy'], /script-src 'self'/, 'with its own policy, wide enough for its scripts')
+  const page = await app.inject('/')
+  t.equal(page.headers['content-security-policy'], "default-src 'none';script-src 'self';style-src 'self';connect-src 'self';img-src 'self';form-action 'self';base-uri 'none';frame-ancestors 'none'", 'the web page has its own route policy')
+  t.equal(page.headers['x-content-type-options'], 'nosniff', 'over the service-wide headers')
 
   const missing = await app.inject('/nope?x=1')
   t.equal(missing.statusCode, 404)

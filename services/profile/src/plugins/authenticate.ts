@@ -1,11 +1,12 @@
-import { isAccessTokenClaims, type AccessTokenClaims } from '@authpair/keys'
-import { csrfTokenMatches, ExpiringCache, type SessionReader } from '@authpair/session-store'
+import type { AccessTokenClaims } from '@authpair/keys'
+import { csrfTokenMatches, type SessionReader } from '@authpair/session-store'
 import cookie from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Histogram } from 'prom-client'
-import { CsrfFailed, KeysUnavailable, Unauthorized } from '../errors.js'
+import { CsrfFailed, Unauthorized } from '../errors.js'
 import type { JwksCache } from '../lib/jwks-cache.js'
+import { TokenRefused, TokenVerifier } from '../lib/token-verifier.js'
 
 export interface Identity {
   id: string
@@ -48,9 +49,7 @@ const invalidToken = 'Bearer realm="authpair", error="invalid_token"'
 export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, options) => {
   const { sessions, jwks, tokenCacheSize, accessTokenTtlSeconds, clockLeewaySeconds } = options
   await fastify.register(cookie)
-  const cache = new ExpiringCache<{ claims: AccessTokenClaims, kid: string }>(tokenCacheSize)
-  // A key that left the JWKS takes every token it verified with it.
-  jwks.onKeysRemoved((kids) => { cache.deleteWhere((entry) => kids.includes(entry.kid)) })
+  const tokens = new TokenVerifier(jwks, { cacheSize: tokenCacheSize, accessTokenTtlSeconds, clockLeewaySeconds })
   const mode = `token-${fastify.revocations.mode}`
   const decisions = new Counter({
     name: 'authpair_auth_decisions_total',
@@ -64,42 +63,16 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, option
     buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
     registers: [fastify.metrics]
   })
+  // The hot path's two outcomes, labelled once (refusals are rare and label per call).
+  const accepted = {
+    token: decisions.labels({ auth: 'token', mode, outcome: 'accepted' }),
+    session: decisions.labels({ auth: 'session', mode: 'session', outcome: 'accepted' })
+  }
   const refuse = (auth: string, reason: string, wwwAuthenticate = challenge) => {
     decisions.inc({ auth, mode, outcome: 'refused' })
     return Object.assign(new Unauthorized(reason), { wwwAuthenticate })
   }
   const refuseToken = (reason: string) => refuse('token', reason, invalidToken)
-
-  /** Rules of this system that a valid signature alone does not prove. */
-  function lifetimeProblem (claims: AccessTokenClaims, nowSeconds: number): string | undefined {
-    if (claims.iat > nowSeconds + clockLeewaySeconds) return 'Access token issued in the future'
-    if (claims.exp - claims.iat > accessTokenTtlSeconds) return 'Access token lives longer than ACCESS_TOKEN_TTL'
-    return undefined
-  }
-
-  async function verifyToken (token: string, headerPart: string): Promise<AccessTokenClaims> {
-    const cached = cache.get(token)
-    if (cached !== undefined) return cached.claims
-    let kid: unknown
-    try { kid = JSON.parse(Buffer.from(headerPart, 'base64url').toString()).kid } catch { kid = undefined }
-    if (typeof kid !== 'string' || kid.length > 128) throw refuseToken('Malformed access token')
-    // No keys yet (the auth service was unreachable): 503 at once; JwksCache retries in the background.
-    if (jwks.size === 0) throw new KeysUnavailable()
-    const verify = await jwks.verifierFor(kid)
-    if (verify === undefined) throw refuseToken('Access token signed by an unknown key')
-    let claims: unknown
-    try {
-      claims = verify(token)
-    } catch {
-      // Every verify failure (bad signature, wrong alg or typ, expired, missing or wrong iss/aud) is a 401.
-      throw refuseToken('Invalid or expired access token')
-    }
-    if (!isAccessTokenClaims(claims)) throw refuseToken('Access token without the expected claims')
-    const problem = lifetimeProblem(claims, Date.now() / 1000)
-    if (problem !== undefined) throw refuseToken(problem)
-    cache.set(token, { claims, kid }, claims.exp * 1000)
-    return claims
-  }
 
   async function fromToken (request: FastifyRequest, header: string): Promise<void> {
     const parts = BEARER.exec(header)
@@ -108,9 +81,14 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, option
       if (!SCHEME.test(header)) throw refuse('token', 'Authorization must be a Bearer access token')
       throw refuseToken('Malformed access token')
     }
-    const claims = await verifyToken(header.slice(7), parts[1] as string)
+    let claims: AccessTokenClaims
+    try {
+      claims = await tokens.verify(header.slice(7), parts[1] as string)
+    } catch (error) {
+      throw error instanceof TokenRefused ? refuseToken(error.message) : error
+    }
     if (await fastify.revocations.isRevoked(claims)) throw refuseToken('Access token revoked')
-    decisions.inc({ auth: 'token', mode, outcome: 'accepted' })
+    accepted.token.inc()
     request.identity = { id: claims.sub, email: claims.email, name: claims.name, auth: 'token' }
   }
 
@@ -122,7 +100,7 @@ export const authenticatePlugin = fp<AuthenticateOptions>(async (fastify, option
     if (lookup.outcome === 'ended') throw refuse('session', 'Session expired or logged out')
     const { sessionId, record } = lookup
     sessions.touchIfDue(sessionId, record, (error) => request.log.warn({ err: error }, 'session touch failed'))
-    decisions.inc({ auth: 'session', mode: 'session', outcome: 'accepted' })
+    accepted.session.inc()
     request.identity = { id: record.userId, email: record.email, name: record.name, auth: 'session', csrfToken: record.csrfToken }
   }
 
