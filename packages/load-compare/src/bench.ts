@@ -9,7 +9,7 @@ import { startStack } from './stack.js'
 import { formatTable } from './table.js'
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '100' } } })
-const stack = await startStack({ roles: ['stateless', 'no-cache', 'denylist', 'push'], serviceCpu: 0, otherCpu: 1 })
+const stack = await startStack({ roles: ['stateless', 'no-cache', 'denylist', 'push', 'tracking'], serviceCpu: 0, otherCpu: 1 })
 const naive = await spawnService({ dir: 'packages/load-compare', entry: 'src/naive/server.ts', env: { ...stack.env, AUTH_URL: stack.auth }, cpu: 0 })
 // After the start: children inherit the affinity of the process that spawns them.
 const pinned = pinSelf(1)
@@ -29,8 +29,9 @@ try {
   const byVariant = (mode: string, variant: string) =>
     throughputModes(1).find((spec) => spec.mode === mode && spec.variant.startsWith(variant)) as ModeSpec
   const checks = [
-    { label: 'session', spec: byVariant('session', ''), target: 0.70, naive: 'session' },
-    { label: 'token, verified-token cache on', spec: byVariant('token', 'cache on'), target: 0.75, naive: 'token' },
+    { label: 'session', spec: byVariant('session', ''), target: 0.80, naive: 'session' },
+    { label: 'session + tracking', spec: byVariant('session+tracking', ''), target: 0.90, naive: 'session' },
+    { label: 'token, verified-token cache on', spec: byVariant('token', 'cache on'), target: 0.90, naive: 'token' },
     { label: 'token, cache off', spec: byVariant('token', 'cache off'), target: undefined, naive: 'token' },
     { label: 'token + push', spec: byVariant('token+push', ''), target: 0.70, naive: 'token' },
     { label: 'token + denylist', spec: byVariant('token+denylist', ''), target: 0.60, naive: 'token' }

@@ -10,7 +10,7 @@ const HELP = `Usage: pnpm compare [options]
 Starts its own Redis (redis-server) or uses REDIS_URL, an auth service and one profile instance per mode,
 creates its own user and credentials, measures, prints a summary and optionally writes JSON and HTML.
 
-  --quick                 every scenario, short runs: under a minute
+  --quick                 every scenario, short runs: one to two minutes (ten processes boot first)
   --duration SECONDS      per run (default 10; 1 with --quick)
   --connections N         concurrent connections (default 100)
   --pipelining N          requests in flight per connection, closed-loop runs (default 1)

@@ -6,13 +6,14 @@ import { Harness, type Settings } from './harness.js'
 import { oneLinePerMode, throughputModes } from './modes.js'
 import { Report, type ReportRecord, type RunRecord } from './schema.js'
 import { outage, type OutagePlan } from './scenarios/outage.js'
+import { fanout, type FanoutPlan } from './scenarios/fanout.js'
 import { revocationLag, type RevocationPlan } from './scenarios/revocation.js'
 import { storeDistance } from './scenarios/store-distance.js'
 import { defaultRate, fixedRate, throughput } from './scenarios/throughput.js'
 import { pinSelf } from './services.js'
 import { startStack, type ProfileRole } from './stack.js'
 
-export const SCENARIOS = ['throughput', 'fixed-rate', 'store-distance', 'revocation', 'outage'] as const
+export const SCENARIOS = ['throughput', 'fixed-rate', 'store-distance', 'revocation', 'outage', 'fanout'] as const
 export type ScenarioFlag = typeof SCENARIOS[number]
 
 export interface CompareOptions {
@@ -50,12 +51,18 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     ? { repeats: 3, patienceMs: 300 }
     : { repeats: 5, patienceMs: 2000 }
 
+  const fanoutPlan: Omit<FanoutPlan, 'redisCpu' | 'otherCpu'> = options.quick
+    ? { sessions: 2000, subscriberCounts: [1, 4] }
+    : { sessions: 20_000, subscriberCounts: [1, 4, 16] }
   const wants = (scenario: ScenarioFlag) => options.scenarios.includes(scenario)
   const external = options.authUrl !== undefined || options.profileUrl !== undefined
   const roles = new Set<ProfileRole>(['stateless'])
   if (wants('throughput') || wants('fixed-rate')) roles.add('no-cache')
-  if (['throughput', 'fixed-rate', 'outage', 'revocation'].some((s) => wants(s as ScenarioFlag))) { roles.add('denylist'); roles.add('push') }
-  if (wants('store-distance')) { roles.add('distant'); roles.add('distant-unbatched') }
+  if (['throughput', 'fixed-rate', 'outage', 'revocation'].some((s) => wants(s as ScenarioFlag))) {
+    for (const role of ['denylist', 'push', 'tracking'] as const) roles.add(role)
+  }
+  if (wants('outage')) roles.add('tracking-serve-cached')
+  if (wants('store-distance')) { roles.add('distant'); roles.add('distant-unbatched'); roles.add('distant-tracking') }
 
   const pinning = !external && cores >= 2
   options.log(external ? `Targeting ${options.authUrl ?? ''} and ${options.profileUrl ?? ''}` : 'Starting Redis, the auth service and the profile instances…')
@@ -72,6 +79,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   const runs: RunRecord[] = []
   const skipped: ReportRecord['skipped'] = []
   let revocation: ReportRecord['revocation'] = []
+  let fanoutRecord: ReportRecord['fanout']
   let harness: Harness | undefined
   try {
     harness = await Harness.create(stack, settings)
@@ -110,6 +118,17 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
         runs.push(...await outage(harness, outagePlan))
       }
     }
+    if (wants('fanout')) {
+      if (external || !hasRedisServer()) {
+        skipped.push({ scenario: 'fanout', reason: 'needs redis-server to start a Redis of its own (not with --auth-url)' })
+      } else {
+        const { subscriberCounts, sessions } = fanoutPlan
+        options.log(`Scenario: invalidation fan-out (${subscriberCounts.join(', ')} tracking processes, ${sessions} sessions)`)
+        // Its own Redis on the services' core (idle meanwhile); the subscribers beside this process.
+        const cpus = { redisCpu: pinning ? 0 : undefined, otherCpu: pinning ? 1 : undefined }
+        fanoutRecord = await fanout({ ...fanoutPlan, ...cpus })
+      }
+    }
   } finally {
     harness?.close()
     await stack.close()
@@ -139,6 +158,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     runs,
     revocation,
     capacity: capacityModel(runs.filter((run) => run.scenario === 'throughput')),
+    ...fanoutRecord === undefined ? {} : { fanout: fanoutRecord },
     skipped
   }
   const problems = [...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`)
@@ -148,6 +168,10 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
 
 function offeredRate (runs: RunRecord[]): number | null {
   return runs.find((run) => run.scenario === 'fixed-rate')?.offeredRate ?? null
+}
+
+function hasRedisServer (): boolean {
+  return spawnSync('redis-server', ['--version']).status === 0
 }
 
 function gitCommit (): string | null {

@@ -5,6 +5,7 @@ export function throughputModes (manyTokens: number): ModeSpec[] {
   return [
     { mode: 'ceiling', variant: 'bare route, same process, no auth', role: 'stateless', credential: 'none' },
     { mode: 'session', variant: 'signed cookie + one GET', role: 'stateless', credential: 'cookie' },
+    { mode: 'session+tracking', variant: 'signed cookie, session from memory', role: 'tracking', credential: 'cookie' },
     { mode: 'token', variant: 'cache off, one token', role: 'no-cache', credential: 'bearer' },
     { mode: 'token', variant: `cache off, ${manyTokens} tokens`, role: 'no-cache', credential: 'many-bearers' },
     { mode: 'token', variant: 'cache on, one token', role: 'stateless', credential: 'bearer' },

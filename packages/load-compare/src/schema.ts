@@ -12,7 +12,8 @@ export const Scenario = Type.Union([
   Type.Literal('throughput'), Type.Literal('fixed-rate'), Type.Literal('store-distance'), Type.Literal('outage')
 ])
 export const Mode = Type.Union([
-  Type.Literal('ceiling'), Type.Literal('session'), Type.Literal('token'), Type.Literal('token+denylist'), Type.Literal('token+push')
+  Type.Literal('ceiling'), Type.Literal('session'), Type.Literal('session+tracking'), Type.Literal('token'),
+  Type.Literal('token+denylist'), Type.Literal('token+push')
 ])
 
 export const Latency = Type.Object({
@@ -49,7 +50,10 @@ export const Run = Type.Object({
 })
 
 export const Revocation = Type.Object({
-  mode: Type.Union([Type.Literal('session'), Type.Literal('token'), Type.Literal('token+denylist'), Type.Literal('token+push')]),
+  mode: Type.Union([
+    Type.Literal('session'), Type.Literal('session+tracking'), Type.Literal('token'), Type.Literal('token+denylist'),
+    Type.Literal('token+push')
+  ]),
   action: Type.String({ description: 'what was done: log out, or revoke the token' }),
   lagMs: nullable(Type.Number({ minimum: 0 }), 'median time from the revoking call returning to the first refused request; null: still accepted'),
   samplesMs: Type.Array(Type.Number({ minimum: 0 })),
@@ -75,6 +79,44 @@ export const Capacity = Type.Object({
     redisShards: Type.Integer({ minimum: 1 }),
     rps: Type.Number({ description: 'projected: min(instances × perInstanceRps, redisShards × redisCeilingRps)' })
   }))
+})
+
+export const TrackingMode = Type.Union([Type.Literal('default'), Type.Literal('bcast')], {
+  description: 'default: Redis tells only the processes that read a key; bcast: every process, of every write under the prefix'
+})
+
+export const Fanout = Type.Object({
+  sessions: Type.Integer({ minimum: 1, description: 'sessions every subscriber read, and writes per measurement' }),
+  baselineCpuMicrosPerWrite: Type.Object({ existing: Type.Number(), new: Type.Number() }, {
+    description: 'measured: Redis CPU per session write with no process tracking'
+  }),
+  redisCpuMicrosPerMessage: nullable(Type.Number(), 'measured: extra Redis CPU per invalidation message sent (median over the runs)'),
+  rows: Type.Array(Type.Object({
+    tracking: TrackingMode,
+    subscribers: Type.Integer({ minimum: 1, description: 'profile-like processes, each a TrackingSessionCache that read every session' }),
+    write: Type.Union([Type.Literal('existing'), Type.Literal('new')], {
+      description: 'existing: a write (touch, logout) to a session every subscriber read; new: a login nobody read yet'
+    }),
+    messagesPerWrite: Type.Number({ description: 'measured: invalidated keys received, summed over subscribers, per write' }),
+    redisCpuMicrosPerWrite: Type.Number({ description: 'measured: Redis CPU per write, invalidations included' }),
+    trackedItems: nullable(Type.Number(), 'measured: INFO tracking_total_items once every subscriber had read every session'),
+    trackingBytesPerItem: nullable(Type.Number(), 'measured: Redis used_memory growth per tracked item (subscribers\' connections included)')
+  })),
+  scale: Type.Array(Type.Object({
+    tracking: TrackingMode,
+    instances: Type.Integer(),
+    writesPerSecond: Type.Number({ description: 'assumed: logins + logouts + touches per second' }),
+    messagesPerSecond: Type.Number({ description: 'projected' }),
+    redisCoreShare: Type.Number({ description: 'projected: share of one Redis core spent on these writes and their invalidations' }),
+    trackingMemoryMiB: Type.Number({ description: 'projected: Redis memory for the tracking table (default mode only; 0 for bcast)' })
+  }), { description: 'projected from the measured costs with the assumptions in `scaleAssumptions`' }),
+  scaleAssumptions: Type.Object({
+    activeSessions: Type.Integer(),
+    loginsPerSecond: Type.Number(),
+    logoutsPerSecond: Type.Number(),
+    touchIntervalSeconds: Type.Number(),
+    instancesHoldingASession: Type.Number({ description: 'default mode: instances that read a session since its last write (load balancing spreads a user)' })
+  })
 })
 
 export const Meta = Type.Object({
@@ -109,6 +151,7 @@ export const Report = Type.Object({
   runs: Type.Array(Run),
   revocation: Type.Array(Revocation),
   capacity: nullable(Capacity, 'null when the throughput scenario did not run'),
+  fanout: Type.Optional(Fanout),
   skipped: Type.Array(Type.Object({ scenario: Type.String(), reason: Type.String() }))
 })
 
@@ -119,3 +162,4 @@ export type ScenarioName = Static<typeof Scenario>
 export type RevocationRecord = Static<typeof Revocation>
 export type CapacityRecord = Static<typeof Capacity>
 export type TimelineRecord = Static<typeof TimelinePoint>
+export type FanoutRecord = Static<typeof Fanout>

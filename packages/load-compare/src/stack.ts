@@ -11,10 +11,17 @@ export const PROFILE_ROLES = {
   'no-cache': { TOKEN_REVOCATION: 'off', TOKEN_CACHE_SIZE: '0' },
   denylist: { TOKEN_REVOCATION: 'denylist' },
   push: { TOKEN_REVOCATION: 'push' },
+  /** SESSION_CACHE=tracking: sessions from memory, evicted by Redis's invalidations. */
+  tracking: { TOKEN_REVOCATION: 'off', SESSION_CACHE: 'tracking' },
+  /** The same, serving cached sessions while Redis is unreachable (the outage scenario). */
+  'tracking-serve-cached': {
+    TOKEN_REVOCATION: 'off', SESSION_CACHE: 'tracking', SESSION_CACHE_WHEN_STORE_DOWN: 'serve-cached'
+  },
   /** Reaches Redis through the latency proxy. */
   distant: { TOKEN_REVOCATION: 'off' },
   /** The same, with ioredis auto-pipelining off: one round trip per command, no waiting for a batch. */
-  'distant-unbatched': { TOKEN_REVOCATION: 'off', REDIS_AUTO_PIPELINING: 'false' }
+  'distant-unbatched': { TOKEN_REVOCATION: 'off', REDIS_AUTO_PIPELINING: 'false' },
+  'distant-tracking': { TOKEN_REVOCATION: 'off', SESSION_CACHE: 'tracking' }
 } as const
 
 export type ProfileRole = keyof typeof PROFILE_ROLES

@@ -11,8 +11,8 @@ export interface Chart {
 }
 
 const MODE_COLORS = {
-  domain: ['ceiling', 'session', 'token', 'token+denylist', 'token+push'],
-  range: ['#9e9e9e', '#d1495b', '#00798c', '#edae49', '#30638e']
+  domain: ['ceiling', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push'],
+  range: ['#9e9e9e', '#d1495b', '#8f2d56', '#00798c', '#edae49', '#30638e']
 }
 const color = { field: 'mode', type: 'nominal', title: 'mode', scale: MODE_COLORS } as const
 const WIDTH = 560

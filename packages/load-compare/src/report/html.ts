@@ -1,5 +1,5 @@
 import type { ReportRecord } from '../schema.js'
-import { SUMMARY_HEADER, summaryRow } from '../summary.js'
+import { FANOUT_HEADER, fanoutRows, SCALE_HEADER, scaleRows, SUMMARY_HEADER, summaryRow } from '../summary.js'
 import { charts, renderSvg } from './charts.js'
 
 const escape = (text: string): string =>
@@ -35,6 +35,20 @@ commands cost Redis several times more, so read the Redis ceilings as optimistic
 <table><tr><th>mode</th><th>variant</th><th>CPU µs/req</th><th>Redis cmd/req</th><th>per instance (req/s)</th><th>one Redis core (req/s)</th></tr>
 ${report.capacity.modes.map((mode) => `<tr><td>${escape(mode.mode)}</td><td>${escape(mode.variant)}</td><td class="n">${mode.cpuMicrosPerRequest}</td><td class="n">${mode.redisCommandsPerRequest}</td><td class="n">${mode.perInstanceRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingRps === null ? 'no Redis work' : mode.redisCeilingRps.toLocaleString('en-US')}</td></tr>`).join('\n')}
 </table>`
+  const table = (header: string[], body: string[][], numericFrom: number) => `<table><tr>${header.map((title) => `<th>${escape(title)}</th>`).join('')}</tr>
+${body.map((row) => `<tr>${row.map((cell, i) => `<td${i >= numericFrom ? ' class="n"' : ''}>${escape(cell)}</td>`).join('')}</tr>`).join('\n')}</table>`
+  const fanout = report.fanout === undefined
+    ? ''
+    : `<h2>What session tracking costs Redis</h2><p class="note">Measured: processes each holding every one of
+${report.fanout.sessions.toLocaleString('en-US')} sessions (TrackingSessionCache), every session written once (a touch or a logout), then as many
+new keys (logins). A write with nobody tracking costs Redis ${report.fanout.baselineCpuMicrosPerWrite.existing} µs; each invalidation message
+${report.fanout.redisCpuMicrosPerMessage ?? '–'} µs more. Default tracking tells only the processes that read a key (and Redis remembers who read
+what); BCAST tells every process of every write under the prefix and remembers nothing.</p>
+${table(FANOUT_HEADER, fanoutRows(report.fanout), 3)}
+<p class="note">Projected for ${report.fanout.scale[0]?.instances ?? 100} profile instances over one Redis, with ${report.fanout.scaleAssumptions.activeSessions.toLocaleString('en-US')} active sessions
+touched every ${report.fanout.scaleAssumptions.touchIntervalSeconds} s, ${report.fanout.scaleAssumptions.loginsPerSecond} logins and ${report.fanout.scaleAssumptions.logoutsPerSecond} logouts a second, and (default tracking)
+each session read by ${report.fanout.scaleAssumptions.instancesHoldingASession} instances between two writes.</p>
+${table(SCALE_HEADER, scaleRows(report.fanout), 1)}`
   const revocation = report.revocation.map((entry) =>
     `<tr><td>${escape(entry.mode)}</td><td>${escape(entry.action)}</td><td class="n">${entry.lagMs === null ? 'until exp' : `${entry.lagMs} ms`}</td><td>${escape(entry.note ?? entry.samplesMs.join(', '))}</td></tr>`)
   return `<!doctype html>
@@ -52,6 +66,7 @@ ${rows.join('\n')}
 ${report.revocation.length === 0 ? '' : `<h2>Revocation</h2><table><tr><th>mode</th><th>action</th><th>lag</th><th>samples / note</th></tr>${revocation.join('\n')}</table>`}
 ${figures.join('\n')}
 ${capacity}
+${fanout}
 ${report.skipped.map((entry) => `<p>Skipped ${escape(entry.scenario)}: ${escape(entry.reason)}</p>`).join('\n')}
 </main></body></html>
 `

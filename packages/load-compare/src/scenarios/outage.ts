@@ -4,6 +4,8 @@ import type { RunRecord, TimelineRecord } from '../schema.js'
 
 const MODES: ModeSpec[] = [
   { mode: 'session', variant: 'one GET per request', role: 'stateless', credential: 'cookie' },
+  { mode: 'session+tracking', variant: 'fail-closed', role: 'tracking', credential: 'cookie' },
+  { mode: 'session+tracking', variant: 'serve-cached', role: 'tracking-serve-cached', credential: 'cookie' },
   { mode: 'token', variant: 'cache on, revocation off', role: 'stateless', credential: 'bearer' },
   { mode: 'token+denylist', variant: 'cache on', role: 'denylist', credential: 'bearer' },
   { mode: 'token+push', variant: 'cache on', role: 'push', credential: 'bearer' }

@@ -6,6 +6,7 @@ export const ADDED_RTTS_MS = [0, 1, 5]
 const DISTANT: ModeSpec[] = [
   { mode: 'session', variant: 'one GET per request', role: 'distant', credential: 'cookie' },
   { mode: 'session', variant: 'one GET per request, auto-pipelining off', role: 'distant-unbatched', credential: 'cookie' },
+  { mode: 'session+tracking', variant: 'session from memory', role: 'distant-tracking', credential: 'cookie' },
   { mode: 'token', variant: 'cache on, one token', role: 'distant', credential: 'bearer' }
 ]
 
