@@ -110,7 +110,12 @@ export class TrackingSessionCache {
       lifetimes,
       options
     )
-    await cache.open()
+    try {
+      await cache.open()
+    } catch (error) {
+      await cache.close()
+      throw error
+    }
     return cache
   }
 
@@ -151,7 +156,7 @@ export class TrackingSessionCache {
       client.on('error', this.options.onError)
       client.on('close', () => {
         if (client === this.subscriber) this.subscriberId = undefined
-        if (this.tracking || this.entries.size > 0 || this.inFlight.size > 0) this.lose()
+        this.lose() // also ends a set-up in progress: its epoch is gone
       })
     }
     this.subscriber.on('messageBuffer', (channel: Buffer, keys: Buffer[] | null) => {
