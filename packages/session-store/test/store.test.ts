@@ -2,7 +2,8 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
-import { SessionStore, UserIndex, fastifySessionStore, sessionKey, type SessionRecord } from '../src/index.js'
+import { SessionStore, UserIndex, fastifySessionStore, sessionKey } from '../src/index.js'
+import { sessionRecord as newRecord } from './fixtures.js'
 
 const redis = new Redis(SHARED_REDIS_URL, { keyPrefix: uniquePrefix('store') })
 t.teardown(() => redis.quit())
@@ -10,21 +11,6 @@ t.teardown(() => redis.quit())
 const IDLE = 60_000
 const ABSOLUTE = 600_000
 const store = new SessionStore(redis, { idleTtlMs: IDLE, absoluteTtlMs: ABSOLUTE })
-
-function newRecord (userId: string, now: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    userId,
-    email: 'a@example.com',
-    name: 'A',
-    handle: randomUUID(),
-    csrfToken: 'c',
-    createdAt: now,
-    lastSeenAt: now,
-    userAgent: 'ua',
-    ip: '127.0.0.1',
-    ...overrides
-  }
-}
 
 t.test('a saved session reads back, with its Redis TTL at the idle deadline', async (t) => {
   const now = Date.now()

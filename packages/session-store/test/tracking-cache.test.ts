@@ -6,22 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { OwnRedis, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
 import { SessionStore, TrackingSessionCache, sessionKey, type SessionRecord, type WhenStoreDown } from '../src/index.js'
+import { sessionRecord } from './fixtures.js'
 
 const LIFETIMES = { idleTtlMs: 60_000, absoluteTtlMs: 600_000 }
 
-function newRecord (now = Date.now()): SessionRecord {
-  return {
-    userId: randomUUID(),
-    email: 'a@example.com',
-    name: 'A',
-    handle: randomUUID(),
-    csrfToken: 'c',
-    createdAt: now,
-    lastSeenAt: now,
-    userAgent: 'ua',
-    ip: '127.0.0.1'
-  }
-}
+const newRecord = (now = Date.now()): SessionRecord => sessionRecord(randomUUID(), now)
 
 async function until (check: () => boolean, timeoutMs = 3000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
