@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../', import.meta.url))
 const engine = spawnSync('docker', ['info'], { encoding: 'utf8' })
 const compose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' })
 const skip = engine.status !== 0
-  ? 'no Docker engine answers (run `eval "$(../shared/docker-standins/up.sh)"` first; .ci/run does)'
+  ? 'no Docker engine answers (run `eval "$(../shared/docker-standins/up.sh node:24-bookworm-slim redis:7-bookworm nginx:1.27-bookworm)"` first; .ci/run does)'
   : compose.status !== 0 ? 'Docker Compose v2 is not installed' : false
 
 /** `docker compose …` in the project root; throws with its output when it fails. */
