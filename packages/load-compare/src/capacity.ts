@@ -1,4 +1,5 @@
 import type { CapacityRecord, RunRecord } from './schema.js'
+import { round } from './numbers.js'
 
 export const INSTANCE_COUNTS = [1, 2, 4, 8, 16, 32, 64]
 export const SHARD_COUNTS = [1, 3]
@@ -46,5 +47,3 @@ export function capacityModel (throughputRuns: RunRecord[]): CapacityRecord | nu
   }
   return { redisCpuMicrosPerCommand, modes, projection }
 }
-
-const round = (value: number, digits = 2): number => Number(value.toFixed(digits))

@@ -3,6 +3,7 @@ import { createInterface, type Interface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { OwnRedis } from '@authpair/testing'
+import { median, round } from '../numbers.js'
 import type { FanoutRecord } from '../schema.js'
 import { pinProcess } from '../services.js'
 
@@ -207,11 +208,4 @@ async function measureFanout (plan: FanoutPlan): Promise<Measured> {
     redisCpuMicrosPerMessage: perMessage.length === 0 ? null : round(median(perMessage)),
     rows
   }
-}
-
-const round = (value: number, digits = 2): number => Number(value.toFixed(digits))
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] as number
 }

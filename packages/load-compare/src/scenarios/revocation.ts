@@ -1,5 +1,6 @@
 import { AuthClient } from '../auth-client.js'
 import type { Harness } from '../harness.js'
+import { median } from '../numbers.js'
 import type { RevocationRecord } from '../schema.js'
 import type { ProfileRole } from '../stack.js'
 
@@ -111,11 +112,4 @@ async function timeUntilRefused (
     if (await me(harness, role, headers) === 401) return performance.now() - revokedAt
   }
   return null
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  const at = (i: number) => sorted[i] as number
-  return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2
 }
