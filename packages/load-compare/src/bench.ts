@@ -4,13 +4,12 @@
 import { parseArgs } from 'node:util'
 import { Harness, type ModeSpec } from './harness.js'
 import { throughputModes } from './modes.js'
-import { pinSelf, spawnService } from './services.js'
+import { pinSelf } from './services.js'
 import { startStack } from './stack.js'
 import { formatTable } from './table.js'
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '100' } } })
-const stack = await startStack({ roles: ['stateless', 'no-cache', 'denylist', 'push', 'tracking'], serviceCpu: 0, otherCpu: 1 })
-const naive = await spawnService({ dir: 'packages/load-compare', entry: 'src/naive/server.ts', env: { ...stack.env, AUTH_URL: stack.auth }, cpu: 0 })
+const stack = await startStack({ roles: ['stateless', 'no-cache', 'denylist', 'push', 'tracking'], serviceCpu: 0, otherCpu: 1, naive: true })
 // After the start: children inherit the affinity of the process that spawns them.
 const pinned = pinSelf(1)
 try {
@@ -21,10 +20,10 @@ try {
     connections: Number(values.connections),
     pipelining: 1,
     manyTokens: 1,
+    arrivals: 'constant',
     progress: process.stderr.isTTY
   })
-  const naiveLogin = await fetch(`${naive.url}/bench/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'u1', email: harness.client.email, name: 'Load Compare' }) })
-  const naiveCookie = (naiveLogin.headers.get('set-cookie') ?? '').split(';')[0] as string
+  const [naiveSession, naiveToken] = await harness.naiveReference()
 
   const byVariant = (mode: string, variant: string) =>
     throughputModes(1).find((spec) => spec.mode === mode && spec.variant.startsWith(variant)) as ModeSpec
@@ -39,9 +38,10 @@ try {
 
   const naiveRps: Record<string, number> = {}
   const ceiling = byVariant('ceiling', '')
-  for (const [name, headers] of [['bare', {}], ['session', { cookie: naiveCookie }], ['token', { authorization: `Bearer ${harness.bearer}` }]] as const) {
-    const path = name === 'bare' ? '/bench/bare' : '/v1/me'
-    const run = await harness.run(ceiling, { scenario: 'throughput', target: { url: `${naive.url}${path}`, pid: naive.pid, headerSets: [headers] } })
+  if (naiveSession === undefined || naiveToken === undefined) throw new Error('the naive express server did not start')
+  const naiveBare = { ...naiveToken.target, url: naiveToken.target.url.replace('/v1/me', '/bench/bare'), headerSets: [{}] }
+  for (const [name, target] of [['bare', naiveBare], ['session', naiveSession.target], ['token', naiveToken.target]] as const) {
+    const run = await harness.run(ceiling, { scenario: 'throughput', target })
     if (run.flagged) throw new Error(`naive ${name}: ${run.errors} errors, ${run.non2xx} non-2xx`)
     naiveRps[name] = run.rps
   }
@@ -69,7 +69,6 @@ try {
   console.log(allMet ? 'All targets met.' : 'Some targets NOT met.')
   harness.close()
 } finally {
-  await naive.stop()
   await stack.close()
 }
 

@@ -10,13 +10,17 @@ const HELP = `Usage: pnpm compare [options]
 Starts its own Redis (redis-server) or uses REDIS_URL, an auth service and one profile instance per mode,
 creates its own user and credentials, measures, prints a summary and optionally writes JSON and HTML.
 
-  --quick                 every scenario, short runs: one to two minutes (ten processes boot first)
+  --quick                 every scenario, short runs: about two minutes (twelve processes boot first)
   --duration SECONDS      per run (default 10; 1 with --quick)
   --connections N         concurrent connections (default 100)
   --pipelining N          requests in flight per connection, closed-loop runs (default 1)
   --rate N                offered req/s of the fixed-rate runs (default: half the slowest mode)
   --many-tokens N         distinct tokens of the many-token variants (default 1000; 100 with --quick)
   --scenarios LIST        comma-separated, of: ${SCENARIOS.join(', ')} (default: all)
+  --arrivals KIND         open-loop arrivals of the fixed-rate and outage runs: constant or poisson (default constant)
+  --repeat N              rounds of every scenario but fanout and redis-ceiling; rows show the median round and the range
+  --tolerance FRACTION    how far the bare-route ceiling may move before rows are marked untrustworthy (default 0.1)
+  --strict                exit 3 when the run is marked untrustworthy (the report is still written)
   --json FILE             write the results (schema: packages/load-compare/src/schema.ts)
   --report FILE.html      write a self-contained HTML report with charts
   --auth-url URL          measure a running deployment instead (with --profile-url; e.g. the compose stack)
@@ -33,6 +37,10 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     'many-tokens': { type: 'string' },
     scenarios: { type: 'string' },
+    arrivals: { type: 'string', default: 'constant' },
+    repeat: { type: 'string' },
+    tolerance: { type: 'string' },
+    strict: { type: 'boolean', default: false },
     json: { type: 'string' },
     report: { type: 'string' },
     'auth-url': { type: 'string' },
@@ -63,6 +71,11 @@ const scenarios = (values.scenarios?.split(',').map((name) => name.trim()) ?? [.
 const unknown = scenarios.filter((name) => !(SCENARIOS as readonly string[]).includes(name))
 if (unknown.length > 0) fail(`unknown scenario: ${unknown.join(', ')}`)
 
+if (values.arrivals !== 'constant' && values.arrivals !== 'poisson') fail(`--arrivals must be constant or poisson, got "${values.arrivals}"`)
+const repeat = positive('repeat', values.repeat)
+if (repeat !== undefined && !Number.isInteger(repeat)) fail(`--repeat must be a whole number, got "${values.repeat ?? ''}"`)
+const tolerance = positive('tolerance', values.tolerance)
+
 const begun = performance.now()
 const report = await compare({
   quick: values.quick,
@@ -71,6 +84,9 @@ const report = await compare({
   pipelining: positive('pipelining', values.pipelining),
   rate: positive('rate', values.rate),
   manyTokens: positive('many-tokens', values['many-tokens']),
+  arrivals: values.arrivals,
+  repeat,
+  policy: tolerance === undefined ? {} : { tolerance },
   scenarios,
   authUrl: values['auth-url'],
   profileUrl: values['profile-url'],
@@ -87,4 +103,8 @@ if (values.json !== undefined) {
 if (values.report !== undefined) {
   await writeFile(values.report, await renderReport(report))
   console.error(`Report written to ${values.report}`)
+}
+if (values.strict && !report.trust.trustworthy) {
+  console.error('--strict: the run is marked untrustworthy (see the warnings above); exit 3')
+  process.exit(3)
 }

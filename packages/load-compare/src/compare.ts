@@ -2,18 +2,25 @@ import { spawnSync } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { Value } from 'typebox/value'
 import { capacityModel } from './capacity.js'
-import { Harness, type Settings } from './harness.js'
+import { Harness, type ModeSpec, type Settings } from './harness.js'
 import { oneLinePerMode, throughputModes } from './modes.js'
-import { Report, type ReportRecord, type RunRecord } from './schema.js'
-import { outage, type OutagePlan } from './scenarios/outage.js'
+import type { Arrivals } from './open-loop.js'
+import { mergeRevocations, mergeRounds } from './repeats.js'
+import {
+  Report, type ModelCheckRecord, type RedisCeilingRecord, type ReportRecord, type RevocationRecord, type RunRecord
+} from './schema.js'
 import { fanout, type FanoutPlan } from './scenarios/fanout.js'
+import { modelChecks } from './scenarios/model-check.js'
+import { outage, type OutagePlan } from './scenarios/outage.js'
+import { redisCeiling, type RedisCeilingPlan } from './scenarios/redis-ceiling.js'
 import { revocationLag, type RevocationPlan } from './scenarios/revocation.js'
 import { storeDistance } from './scenarios/store-distance.js'
 import { defaultRate, fixedRate, throughput } from './scenarios/throughput.js'
 import { pinSelf } from './services.js'
 import { startStack, type ProfileRole } from './stack.js'
+import { assessTrust, DEFAULT_POLICY, runWarnings, type TrustPolicy } from './trust.js'
 
-export const SCENARIOS = ['throughput', 'fixed-rate', 'store-distance', 'revocation', 'outage', 'fanout'] as const
+export const SCENARIOS = ['throughput', 'fixed-rate', 'store-distance', 'revocation', 'outage', 'fanout', 'redis-ceiling'] as const
 export type ScenarioFlag = typeof SCENARIOS[number]
 
 export interface CompareOptions {
@@ -23,6 +30,10 @@ export interface CompareOptions {
   pipelining?: number
   rate?: number
   manyTokens?: number
+  arrivals?: Arrivals
+  /** Rounds of every scenario but fan-out and the Redis ceiling; each row reports the median round. */
+  repeat?: number
+  policy?: Partial<TrustPolicy>
   scenarios: ScenarioFlag[]
   authUrl?: string
   profileUrl?: string
@@ -31,10 +42,15 @@ export interface CompareOptions {
   log: (line: string) => void
 }
 
+/** One round's measurements, before the rounds are merged. */
+interface Round { runs: RunRecord[], ceilings: number[], revocation: RevocationRecord[] }
+
 /** Runs the chosen scenarios and returns the report (already checked against its schema). */
 export async function compare (options: CompareOptions): Promise<ReportRecord> {
   const startedAt = new Date().toISOString()
   const cores = cpus().length // before this process pins itself to one of them
+  const repeat = options.repeat ?? 1
+  const policy: TrustPolicy = { ...DEFAULT_POLICY, ...options.policy }
   const settings: Settings = {
     duration: options.duration ?? (options.quick ? 1 : 10),
     warmup: options.quick ? 1 : 2,
@@ -42,6 +58,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     connections: options.connections ?? 100,
     pipelining: options.pipelining ?? 1,
     manyTokens: options.manyTokens ?? (options.quick ? 100 : 1000),
+    arrivals: options.arrivals ?? 'constant',
     progress: options.progress
   }
   const outagePlan: OutagePlan = options.quick
@@ -54,6 +71,9 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   const fanoutPlan: Omit<FanoutPlan, 'redisCpu' | 'otherCpu'> = options.quick
     ? { sessions: 2000, subscriberCounts: [1, 4] }
     : { sessions: 20_000, subscriberCounts: [1, 4, 16] }
+  const ceilingPlan: Omit<RedisCeilingPlan, 'redisCpu' | 'benchCpu'> = options.quick
+    ? { batches: [1, 16], commands: 20_000, connections: 50 }
+    : { batches: [1, 4, 16, 64], commands: 200_000, connections: 50 }
   const wants = (scenario: ScenarioFlag) => options.scenarios.includes(scenario)
   const external = options.authUrl !== undefined || options.profileUrl !== undefined
   const roles = new Set<ProfileRole>(['stateless'])
@@ -72,14 +92,16 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     profileUrl: options.profileUrl,
     redisUrl: options.redisUrl,
     serviceCpu: pinning ? 0 : undefined,
-    otherCpu: pinning ? 1 : undefined
+    otherCpu: pinning ? 1 : undefined,
+    naive: wants('throughput') && !external
   })
   // After the start: children inherit the affinity of the process that spawns them.
   const pinned = pinning && pinSelf(1)
-  const runs: RunRecord[] = []
+  const rounds: Round[] = []
   const skipped: ReportRecord['skipped'] = []
-  let revocation: ReportRecord['revocation'] = []
   let fanoutRecord: ReportRecord['fanout']
+  let ceilingRows: RedisCeilingRecord['measured'] | null = null
+  let checks: ModelCheckRecord[] = []
   let harness: Harness | undefined
   try {
     harness = await Harness.create(stack, settings)
@@ -87,39 +109,28 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
       specs.filter((spec) => stack.profiles[spec.role] !== undefined)
     // Every instance has served nothing yet: warm them all at once (later runs warm again unless --quick).
     await harness.warmUpAll(available(throughputModes(1)))
-    let throughputRuns: RunRecord[] = []
-    if (wants('throughput')) {
-      options.log('Scenario: throughput (closed loop)')
-      throughputRuns = await throughput(harness, available(throughputModes(settings.manyTokens)))
-      runs.push(...throughputRuns)
+    for (let index = 0; index < repeat; index++) {
+      if (repeat > 1) options.log(`Round ${index + 1} of ${repeat}`)
+      const context = { ...options, wants, available, skipped: index === 0 ? skipped : [], outagePlan, revocationPlan }
+      rounds.push(await oneRound(harness, context))
     }
-    const rate = options.rate ?? defaultRate(throughputRuns)
-    if (wants('fixed-rate')) {
-      options.log(`Scenario: fixed rate, ${rate} req/s offered to every mode`)
-      runs.push(...await fixedRate(harness, available(oneLinePerMode()), rate))
+    if (wants('throughput') && pinning && !options.quick) {
+      options.log('Checking the per-instance model: the session and token modes on a whole core, then on half a core')
+      const specs = oneLinePerMode().filter((spec) => spec.mode === 'session' || (spec.mode === 'token' && spec.variant.startsWith('cache on')))
+      checks = await modelChecks(harness, specs)
+      if (checks.every((check) => check.cores === 1)) skipped.push({ scenario: 'model check at half a core', reason: 'no writable cgroup CPU controller here' })
     }
-    if (wants('store-distance')) {
-      if (stack.proxy === undefined) {
-        skipped.push({ scenario: 'store-distance', reason: 'needs profile instances of its own (not with --auth-url/--profile-url)' })
+    if (wants('redis-ceiling')) {
+      if (external || !hasCommand('redis-server') || !hasCommand('redis-benchmark')) {
+        skipped.push({ scenario: 'redis-ceiling', reason: 'needs redis-server and redis-benchmark to drive a Redis of its own (not with --auth-url)' })
       } else {
-        options.log('Scenario: store distance (+0, +1, +5 ms to Redis)')
-        runs.push(...await storeDistance(harness))
-      }
-    }
-    if (wants('revocation')) {
-      options.log('Scenario: revocation lag')
-      revocation = await revocationLag(harness, revocationPlan)
-    }
-    if (wants('outage')) {
-      if (stack.ownRedis === undefined) {
-        skipped.push({ scenario: 'outage', reason: 'needs a redis-server of its own to stop (install redis-server, leave REDIS_URL unset, no --auth-url)' })
-      } else {
-        options.log(`Scenario: store outage (Redis killed at ${outagePlan.downAt} s, back at ${outagePlan.upAt} s)`)
-        runs.push(...await outage(harness, outagePlan))
+        options.log(`Scenario: Redis ceiling (a Redis on one core, batches of ${ceilingPlan.batches.join(', ')})`)
+        const cpus = { redisCpu: pinning ? 0 : undefined, benchCpu: pinning ? 1 : undefined }
+        ceilingRows = await redisCeiling({ ...ceilingPlan, ...cpus }, await harness.sessionValue())
       }
     }
     if (wants('fanout')) {
-      if (external || !hasRedisServer()) {
+      if (external || !hasCommand('redis-server')) {
         skipped.push({ scenario: 'fanout', reason: 'needs redis-server to start a Redis of its own (not with --auth-url)' })
       } else {
         const { subscriberCounts, sessions } = fanoutPlan
@@ -134,6 +145,9 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     await stack.close()
   }
 
+  const marked = (runs: RunRecord[]) => runs.map((run) => ({ ...run, warnings: runWarnings(run, policy) }))
+  const runs = mergeRounds(rounds.map((round) => marked(round.runs)))
+  const trust = assessTrust(runs, rounds.flatMap((round) => round.ceilings), policy)
   const report: ReportRecord = {
     meta: {
       tool: 'authpair load-compare',
@@ -152,12 +166,15 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
         scenarios: [...options.scenarios],
         manyTokens: settings.manyTokens,
         quick: options.quick,
-        pinned
+        pinned,
+        arrivals: settings.arrivals,
+        repeat
       }
     },
+    trust,
     runs,
-    revocation,
-    capacity: capacityModel(runs.filter((run) => run.scenario === 'throughput')),
+    revocation: mergeRevocations(rounds.map((round) => round.revocation)),
+    capacity: capacityModel(runs.filter((run) => run.scenario === 'throughput'), ceilingRows, checks),
     ...fanoutRecord === undefined ? {} : { fanout: fanoutRecord },
     skipped
   }
@@ -166,12 +183,62 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   return report
 }
 
+interface RoundContext extends CompareOptions {
+  wants: (scenario: ScenarioFlag) => boolean
+  available: (specs: ModeSpec[]) => ModeSpec[]
+  skipped: ReportRecord['skipped']
+  outagePlan: OutagePlan
+  revocationPlan: RevocationPlan
+}
+
+/** Every scenario that can be repeated, once. */
+async function oneRound (harness: Harness, context: RoundContext): Promise<Round> {
+  const { wants, available, skipped, log } = context
+  const { stack, settings } = harness
+  const round: Round = { runs: [], ceilings: [], revocation: [] }
+  let throughputRuns: RunRecord[] = []
+  if (wants('throughput')) {
+    log('Scenario: throughput (closed loop; the ceiling measured before and after every mode)')
+    const result = await throughput(harness, available(throughputModes(settings.manyTokens)))
+    throughputRuns = result.runs
+    round.runs.push(...result.runs)
+    round.ceilings.push(...result.ceilings)
+  }
+  const rate = context.rate ?? defaultRate(throughputRuns)
+  if (wants('fixed-rate')) {
+    log(`Scenario: fixed rate, ${rate} req/s offered to every mode (open loop, ${settings.arrivals} arrivals)`)
+    round.runs.push(...await fixedRate(harness, available(oneLinePerMode()), rate))
+  }
+  if (wants('store-distance')) {
+    if (stack.proxy === undefined) {
+      skipped.push({ scenario: 'store-distance', reason: 'needs profile instances of its own (not with --auth-url/--profile-url)' })
+    } else {
+      log('Scenario: store distance (+0, +1, +5 ms to Redis)')
+      round.runs.push(...await storeDistance(harness))
+    }
+  }
+  if (wants('revocation')) {
+    log('Scenario: revocation lag')
+    round.revocation = await revocationLag(harness, context.revocationPlan)
+  }
+  if (wants('outage')) {
+    const { outagePlan } = context
+    if (stack.ownRedis === undefined) {
+      skipped.push({ scenario: 'outage', reason: 'needs a redis-server of its own to stop (install redis-server, leave REDIS_URL unset, no --auth-url)' })
+    } else {
+      log(`Scenario: store outage (Redis killed at ${outagePlan.downAt} s, back at ${outagePlan.upAt} s)`)
+      round.runs.push(...await outage(harness, outagePlan))
+    }
+  }
+  return round
+}
+
 function offeredRate (runs: RunRecord[]): number | null {
   return runs.find((run) => run.scenario === 'fixed-rate')?.offeredRate ?? null
 }
 
-function hasRedisServer (): boolean {
-  return spawnSync('redis-server', ['--version']).status === 0
+function hasCommand (command: string): boolean {
+  return spawnSync(command, ['--version']).status === 0
 }
 
 function gitCommit (): string | null {

@@ -1,5 +1,9 @@
+import { Redis } from 'ioredis'
 import { AuthClient, type Session } from './auth-client.js'
-import { runLoad, type LoadOptions } from './load.js'
+import { runLoad, type LoadOptions, type LoadResult } from './load.js'
+import { runOpenLoop, type Arrivals } from './open-loop.js'
+import { MachineSampler } from './machine-load.js'
+import { round } from './numbers.js'
 import { processCpuMicros } from './process-cpu.js'
 import { RedisStats } from './redis-stats.js'
 import type { ModeName, RunRecord, ScenarioName } from './schema.js'
@@ -24,12 +28,15 @@ export interface Settings {
   connections: number
   pipelining: number
   manyTokens: number
+  /** Arrivals of the open-loop (fixed-rate and outage) runs. */
+  arrivals: Arrivals
   progress: boolean
 }
 
 export interface RunOptions {
   scenario: ScenarioName
   variantSuffix?: string
+  /** Requests per second, offered open loop; unset: closed loop (autocannon), as fast as answers come. */
   rate?: number
   connections?: number
   duration?: number
@@ -52,6 +59,9 @@ export class Harness {
     readonly bearers: string[],
     private readonly redis: RedisStats | undefined
   ) {}
+
+  /** Tells the machine's other work from this tool's own, run by run. */
+  readonly machine = new MachineSampler(() => this.stack.pids())
 
   static async create (stack: Stack, settings: Settings): Promise<Harness> {
     const client = new AuthClient(stack.auth)
@@ -79,6 +89,40 @@ export class Harness {
     const target = this.stack.profiles[spec.role]
     if (target === undefined) throw new Error(`no profile instance for ${spec.role}`)
     return { url: `${target.url}${pathOf(spec)}`, pid: target.pid }
+  }
+
+  /**
+   * The naive express server's routes as reference rows: its session (a cookie from its own login route)
+   * and this user's access token, verified by jsonwebtoken. None when the stack has no naive server.
+   */
+  async naiveReference (): Promise<Array<{ spec: ModeSpec, target: NonNullable<RunOptions['target']> }>> {
+    const naive = this.stack.naive
+    if (naive === undefined) return []
+    const login = await fetch(`${naive.url}/bench/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'load-compare', email: this.client.email, name: 'Load Compare' })
+    })
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string
+    const spec = (variant: string): ModeSpec => ({ mode: 'express (naive)', variant, role: 'stateless', credential: 'none' })
+    return [
+      { spec: spec('express-session + connect-redis'), target: { url: `${naive.url}/v1/me`, pid: naive.pid, headerSets: [{ cookie }] } },
+      { spec: spec('jsonwebtoken, no cache'), target: { url: `${naive.url}/v1/me`, pid: naive.pid, headerSets: this.headerSets('bearer') } }
+    ]
+  }
+
+  /** The stored record of this tool's session, as the auth service wrote it (for the Redis ceiling's real GET). */
+  async sessionValue (): Promise<string> {
+    if (this.stack.redisUrl === undefined) throw new Error('the session record needs the stack\'s Redis')
+    const redis = new Redis(this.stack.redisUrl)
+    try {
+      const [, keys] = await redis.scan('0', 'MATCH', `${this.stack.env.REDIS_KEY_PREFIX ?? ''}sess:*`, 'COUNT', 10_000)
+      const value = keys[0] === undefined ? null : await redis.call('GET', keys[0]) as string | null
+      if (value === null) throw new Error('no session record found in Redis')
+      return value
+    } finally {
+      redis.disconnect()
+    }
   }
 
   private readonly warmed = new Set<string>()
@@ -115,21 +159,29 @@ export class Harness {
     const warmUp = options.noWarmup !== true && (this.settings.warmupEveryRun || !this.warmed.has(url))
     if (warmUp) await this.warmUpUrl(url, headerSets)
     const cpuBefore = processCpuMicros(pid)
+    const machineBefore = this.machine.snapshot()
     const redisBefore = await this.redis?.snapshot()
-    const result = await runLoad({
-      ...load,
-      title: `${spec.mode} ${variant}`,
-      duration: options.duration ?? this.settings.duration,
-      onAnswer: options.onAnswer,
-      progress: this.settings.progress
-    })
+    const duration = options.duration ?? this.settings.duration
+    const result: LoadResult & { latency: { p999?: number }, sendLagP99?: number } = options.rate === undefined
+      ? await runLoad({ ...load, title: `${spec.mode} ${variant}`, duration, onAnswer: options.onAnswer, progress: this.settings.progress })
+      : await runOpenLoop({
+        url,
+        headerSets,
+        rate: options.rate,
+        duration,
+        arrivals: this.settings.arrivals,
+        connections: load.connections,
+        onAnswer: options.onAnswer
+      })
     const cpuAfter = processCpuMicros(pid)
+    const machine = this.machine.between(machineBefore, this.machine.snapshot())
     const redisAfter = await this.redis?.snapshot()
     const redisDelta = redisBefore === undefined || redisAfter === undefined
       ? undefined
       : {
           commands: redisAfter.commands - redisBefore.commands,
-          cpuMicros: redisAfter.cpuMicros - redisBefore.cpuMicros
+          cpuMicros: redisAfter.cpuMicros - redisBefore.cpuMicros,
+          reads: redisAfter.reads - redisBefore.reads
         }
     const perRequest = (delta: number | undefined) =>
       delta === undefined || result.requests === 0 ? null : round(delta / result.requests, 3)
@@ -148,7 +200,16 @@ export class Harness {
         : cpuAfter - cpuBefore),
       redisCommandsPerRequest: perRequest(redisDelta?.commands),
       redisCpuMicrosPerRequest: perRequest(redisDelta?.cpuMicros),
+      redisCommandsPerRead: redisDelta === undefined || redisDelta.reads <= 0
+        ? null
+        : round(redisDelta.commands / redisDelta.reads, 2),
       credentialBytes: credentialBytes(headerSets),
+      machine,
+      warnings: [],
+      generator: options.rate === undefined
+        ? 'closed loop (autocannon), whole milliseconds'
+        : `open loop, ${this.settings.arrivals} arrivals, from intended start, µs`,
+      ...(result.sendLagP99 === undefined ? {} : { sendLagP99Ms: result.sendLagP99 }),
       ...(options.rate === undefined ? {} : { offeredRate: options.rate }),
       ...options.extra
     }
@@ -165,5 +226,3 @@ function credentialBytes (headerSets: Array<Record<string, string>>): number {
   }
   return Math.round(total / headerSets.length)
 }
-
-export const round = (value: number, digits = 1): number => Number(value.toFixed(digits))

@@ -5,6 +5,8 @@ export interface RedisSnapshot {
   commands: number
   /** CPU time used so far by the Redis server, in microseconds. */
   cpuMicros: number
+  /** Read events processed so far: commands / reads is the batch size clients send. */
+  reads: number
 }
 
 /** Reads Redis's own counters (INFO commandstats and cpu) around a run. */
@@ -19,13 +21,14 @@ export class RedisStats {
 
   async snapshot (): Promise<RedisSnapshot | undefined> {
     try {
-      const [commandStats, cpu] = await Promise.all([this.client.info('commandstats'), this.client.info('cpu')])
+      const [commandStats, cpu, stats] = await Promise.all([this.client.info('commandstats'), this.client.info('cpu'), this.client.info('stats')])
       let commands = 0
       for (const match of commandStats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
         if (match[1] !== 'info') commands += Number(match[2])
       }
       const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0)
-      return { commands, cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6 }
+      const reads = Number(/^total_reads_processed:(\d+)/m.exec(stats)?.[1] ?? 0)
+      return { commands, cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6, reads }
     } catch {
       return undefined
     }

@@ -13,15 +13,20 @@ export const Scenario = Type.Union([
 ])
 export const Mode = Type.Union([
   Type.Literal('ceiling'), Type.Literal('session'), Type.Literal('session+tracking'), Type.Literal('token'),
-  Type.Literal('token+denylist'), Type.Literal('token+push')
+  Type.Literal('token+denylist'), Type.Literal('token+push'),
+  Type.Literal('express (naive)', { description: 'reference: express + express-session/connect-redis + jsonwebtoken, as their READMEs show them' })
 ])
 
 export const Latency = Type.Object({
   p50: Type.Number({ minimum: 0 }),
   p90: Type.Number({ minimum: 0 }),
   p99: Type.Number({ minimum: 0 }),
+  p999: Type.Optional(Type.Number({ minimum: 0, description: 'open-loop runs only' })),
   max: Type.Number({ minimum: 0 })
-}, { description: 'response time percentiles in ms' })
+}, {
+  description: 'response time percentiles in ms: whole milliseconds for closed-loop runs; for open-loop runs microsecond ' +
+    'resolution (HDR histogram), counted from each request\'s intended start'
+})
 
 export const TimelinePoint = Type.Object({
   second: Type.Integer({ minimum: 0 }),
@@ -43,10 +48,29 @@ export const Run = Type.Object({
   cpuMicrosPerRequest: nullable(Type.Number({ minimum: 0 }), 'profile process CPU time (user + system) per request; null for a target not started here'),
   redisCommandsPerRequest: nullable(Type.Number({ minimum: 0 }), 'Redis commands executed per request (INFO commandstats delta); null where Redis is not reachable'),
   redisCpuMicrosPerRequest: nullable(Type.Number({ minimum: 0 }), 'Redis server CPU time per request (INFO cpu delta)'),
+  redisCommandsPerRead: Type.Optional(nullable(Type.Number({ minimum: 0 }), 'Redis commands per read event (INFO stats total_reads_processed delta): the batch size the clients sent')),
   credentialBytes: Type.Integer({ minimum: 0, description: 'bytes of the credential header line per request (cookie or authorization)' }),
   addedRttMs: Type.Optional(Type.Number({ description: 'store-distance: round trip added between the profile service and Redis' })),
   offeredRate: Type.Optional(Type.Number({ description: 'fixed-rate and outage: requests per second offered' })),
-  timeline: Type.Optional(Type.Array(TimelinePoint, { description: 'outage: answers per second' }))
+  generator: Type.Optional(Type.String({ description: 'how the load was made and its latencies measured' })),
+  sendLagP99Ms: Type.Optional(Type.Number({ description: 'open loop: p99 of how late the generator sent requests after their intended start' })),
+  timeline: Type.Optional(Type.Array(TimelinePoint, { description: 'outage: answers per second' })),
+  machine: Type.Optional(Type.Object({
+    otherCores: nullable(Type.Number({ minimum: 0 }), 'CPU used during the run by processes this tool did not start, in cores'),
+    stealCores: nullable(Type.Number({ minimum: 0 }), 'CPU the hypervisor gave to someone else during the run, in cores'),
+    loadAverage1m: Type.Number({ minimum: 0 })
+  }, { description: 'what the rest of the machine did during the run' })),
+  ceilingRps: Type.Optional(Type.Object({ before: Type.Number(), after: Type.Number() }, {
+    description: 'throughput: the bare route of the same code and core, measured just before and just after this run'
+  })),
+  ratioToCeiling: Type.Optional(Type.Number({ description: 'throughput: rps over the mean of ceilingRps' })),
+  warnings: Type.Array(Type.String(), { description: 'why this row may not be trusted; empty when nothing was noticed' }),
+  repeats: Type.Optional(Type.Object({
+    count: Type.Integer({ minimum: 2 }),
+    rps: Type.Object({ min: Type.Number(), max: Type.Number() }),
+    p99: Type.Object({ min: Type.Number(), max: Type.Number() }),
+    flagged: Type.Integer({ minimum: 0, description: 'repeats that had warnings' })
+  }, { description: 'with --repeat N: this row is the repeat with the median rps; the ranges span all N' }))
 })
 
 export const Revocation = Type.Object({
@@ -60,18 +84,44 @@ export const Revocation = Type.Object({
   note: Type.Optional(Type.String())
 })
 
+export const RedisCeiling = Type.Object({
+  assumedBatch: nullable(Type.Number(), 'the batch size the model uses: the measured commands per Redis read event of the session throughput run, rounded to the nearest measured batch'),
+  measuredBatch: nullable(Type.Number(), 'measured: Redis commands per read event during the session throughput run (what auto-pipelining batched)'),
+  measured: Type.Array(Type.Object({
+    command: Type.String(),
+    batch: Type.Integer({ minimum: 1, description: 'commands in flight per connection (redis-benchmark -P)' }),
+    connections: Type.Integer({ minimum: 1 }),
+    commandsPerSecond: Type.Number({ description: 'measured' }),
+    redisCpuShare: Type.Number({ description: 'measured: Redis CPU over wall time during the run (1 = its whole core)' }),
+    ceilingCommandsPerSecond: Type.Number({ description: 'commandsPerSecond / redisCpuShare: measured when saturated, extrapolated when not' }),
+    saturated: Type.Boolean({ description: 'Redis used ≥ 90 % of its core: the figure is a measured ceiling, not an extrapolation' })
+  }), { description: 'a Redis pinned to one core, driven by redis-benchmark from the other' })
+})
+
+export const ModelCheck = Type.Object({
+  mode: Mode,
+  variant: Type.String(),
+  cores: Type.Number({ description: 'CPU the profile process was allowed (cgroup quota)' }),
+  predictedRps: Type.Number({ description: 'projected: cores × 1e6 / CPU µs per request measured on a whole core' }),
+  measuredRps: Type.Number(),
+  error: Type.Number({ description: 'measuredRps / predictedRps − 1' })
+})
+
 export const CapacityMode = Type.Object({
   mode: Mode,
   variant: Type.String(),
   cpuMicrosPerRequest: Type.Number({ description: 'measured: profile CPU per request' }),
   redisCommandsPerRequest: Type.Number({ description: 'measured' }),
   perInstanceRps: Type.Number({ description: 'projected: one profile instance on one core, 1e6 / cpuMicrosPerRequest' }),
-  redisCeilingRps: nullable(Type.Number(), 'projected: what one Redis (one core) can serve for this mode; null when the mode does no Redis work')
+  redisCeilingRps: nullable(Type.Number(), 'what one Redis (one core) can serve for this mode: the measured ceiling of its command at the assumed batch over its commands per request; null when the mode does no Redis work per request'),
+  redisCeilingFromCpuRps: nullable(Type.Number(), 'projected the old way, from Redis CPU per command in the busy throughput run: compare with redisCeilingRps')
 })
 
 export const Capacity = Type.Object({
   redisCpuMicrosPerCommand: nullable(Type.Number(), 'measured: Redis CPU per command during the session throughput run'),
   modes: Type.Array(CapacityMode),
+  redisCeiling: nullable(RedisCeiling, 'null when redis-benchmark or redis-server is missing'),
+  modelChecks: Type.Array(ModelCheck, { description: 'the per-instance model against measurement, at the points this machine allows' }),
   projection: Type.Array(Type.Object({
     mode: Mode,
     variant: Type.String(),
@@ -142,12 +192,27 @@ export const Meta = Type.Object({
     scenarios: Type.Array(Type.String()),
     manyTokens: Type.Integer(),
     quick: Type.Boolean(),
-    pinned: Type.Boolean({ description: 'services and load generator on different cores' })
+    pinned: Type.Boolean({ description: 'services and load generator on different cores' }),
+    arrivals: Type.Optional(Type.String({ description: 'open-loop arrivals: constant or poisson' })),
+    repeat: Type.Optional(Type.Integer({ minimum: 1, description: 'rounds of every scenario but fan-out; rows are the median round' }))
   })
+})
+
+export const Trust = Type.Object({
+  trustworthy: Type.Boolean({ description: 'false when any warning below was raised' }),
+  policy: Type.Object({
+    tolerance: Type.Number({ description: 'how far the ceiling may move, as a fraction' }),
+    otherCores: Type.Number({ description: 'other processes\' CPU a run may see, in cores' }),
+    stealCores: Type.Number()
+  }),
+  ceilingRps: Type.Array(Type.Number(), { description: 'every measurement of the bare-route ceiling, in order' }),
+  ceilingSpread: nullable(Type.Number(), '(max − min) / median of ceilingRps'),
+  warnings: Type.Array(Type.String(), { description: 'for the top of the report and the console summary' })
 })
 
 export const Report = Type.Object({
   meta: Meta,
+  trust: Trust,
   runs: Type.Array(Run),
   revocation: Type.Array(Revocation),
   capacity: nullable(Capacity, 'null when the throughput scenario did not run'),
@@ -162,4 +227,7 @@ export type ScenarioName = Static<typeof Scenario>
 export type RevocationRecord = Static<typeof Revocation>
 export type CapacityRecord = Static<typeof Capacity>
 export type TimelineRecord = Static<typeof TimelinePoint>
+export type RedisCeilingRecord = Static<typeof RedisCeiling>
+export type ModelCheckRecord = Static<typeof ModelCheck>
+export type TrustRecord = Static<typeof Trust>
 export type FanoutRecord = Static<typeof Fanout>

@@ -27,6 +27,7 @@ try {
     connections: 50,
     pipelining: 1,
     manyTokens: 200,
+    arrivals: 'constant',
     progress: false
   })
   const profile = stack.profiles.push as { url: string, pid?: number }

@@ -36,10 +36,14 @@ export interface Stack {
   /** Present when this tool started Redis itself: the outage scenario needs it. */
   ownRedis?: OwnRedis
   proxy?: LatencyProxy
+  /** The naive express version of the same routes (reference rows), when asked for. */
+  naive?: Target
   /** Targets a running deployment rather than processes of its own. */
   external: boolean
   /** The settings the services were started with (empty for an external target). */
   env: Record<string, string>
+  /** The processes this tool started (services, Redis): their CPU is the tool's own, not other work. */
+  pids: () => Array<number | undefined>
   close: () => Promise<void>
 }
 
@@ -51,6 +55,8 @@ export interface StackOptions {
   /** CPU the profile processes are pinned to. */
   serviceCpu?: number
   otherCpu?: number
+  /** Also start the naive express server (express-session + connect-redis + jsonwebtoken). */
+  naive?: boolean
 }
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
@@ -69,6 +75,7 @@ export async function startStack (options: StackOptions): Promise<Stack> {
       redisUrl: options.redisUrl,
       external: true,
       env: {},
+      pids: () => [],
       close: async () => {}
     }
   }
@@ -121,7 +128,12 @@ export async function startStack (options: StackOptions): Promise<Stack> {
       started.push(profile)
       profiles[role] = profile
     }))
-    return { auth: auth.url, profiles, redisUrl, ownRedis, proxy, external: false, env, close }
+    const naive = options.naive === true
+      ? await spawnService({ dir: 'packages/load-compare', entry: 'src/naive/server.ts', env: { ...env, AUTH_URL: auth.url }, cpu: options.serviceCpu })
+      : undefined
+    if (naive !== undefined) started.push(naive)
+    const pids = () => [...started.map((service) => service.pid), ownRedis?.pid]
+    return { auth: auth.url, profiles, redisUrl, ownRedis, proxy, naive, external: false, env, pids, close }
   } catch (error) {
     await close()
     throw error

@@ -1,28 +1,60 @@
-import type { FanoutRecord, ReportRecord, RunRecord } from './schema.js'
+import { findings } from './findings.js'
+import type { CapacityRecord, FanoutRecord, ReportRecord, RunRecord } from './schema.js'
 import { formatTable } from './table.js'
 
-export const SUMMARY_HEADER = ['scenario', 'mode', 'variant', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'err', 'non-2xx', 'CPU µs/req', 'Redis cmd/req', 'cred. bytes']
+export const SUMMARY_HEADER = [
+  'scenario', 'mode', 'variant', 'req/s', '× ceiling', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'err', 'non-2xx', 'CPU µs/req',
+  'Redis cmd/req', 'cred. bytes', 'trust'
+]
 
-const num = (value: number | null, digits = 1): string => value === null ? '–' : value.toFixed(digits)
+const num = (value: number | null | undefined, digits = 1): string => value === null || value === undefined ? '–' : value.toFixed(digits)
+/** Closed-loop latencies are whole milliseconds; open-loop ones are microseconds, shown to 0.01 ms. */
+const latency = (run: RunRecord, value: number | undefined): string =>
+  num(value, run.latency.p999 === undefined ? 0 : 2)
 
 export function summaryRow (run: RunRecord): string[] {
+  const rps = Math.round(run.rps).toLocaleString('en-US')
+  const range = run.repeats === undefined ? '' : ` (${Math.round(run.repeats.rps.min)}–${Math.round(run.repeats.rps.max)})`
   return [
-    run.scenario, run.mode, run.variant, Math.round(run.rps).toLocaleString('en-US'),
-    num(run.latency.p50, 0), num(run.latency.p99, 0), num(run.latency.max, 0),
-    `${run.errors}${run.flagged && run.scenario !== 'outage' ? ' !' : ''}`, String(run.non2xx),
-    num(run.cpuMicrosPerRequest), num(run.redisCommandsPerRequest, 2), String(run.credentialBytes)
+    run.scenario, run.mode, run.variant, `${rps}${range}`, num(run.ratioToCeiling, 2),
+    ...[run.latency.p50, run.latency.p99, run.latency.p999, run.latency.max].map((value) => latency(run, value)),
+    String(run.errors), String(run.non2xx),
+    num(run.cpuMicrosPerRequest), num(run.redisCommandsPerRequest, 2), String(run.credentialBytes),
+    run.warnings.length === 0 ? 'ok' : `! ${run.warnings.length}`
   ]
 }
 
-/** What `pnpm compare` prints at the end: every run, the revocation lags, and what was skipped. */
+/** The first lines of the summary and the report: a verdict on the run, then what it found. */
+export interface Lead { verdict: string | undefined, findings: string[], warnings: string[] }
+
+export function leadLines (report: ReportRecord): Lead {
+  const { trust } = report
+  return {
+    verdict: trust.trustworthy
+      ? undefined
+      : `NOT TRUSTWORTHY: the machine or the run misbehaved; read every number below with the ${trust.warnings.length} warning(s) that follow the findings.`,
+    findings: findings(report),
+    warnings: trust.warnings
+  }
+}
+
+/** What `pnpm compare` prints at the end: the verdict, the findings, the warnings, then every run and section. */
 export function summaryText (report: ReportRecord): string {
-  const lines = [formatTable(SUMMARY_HEADER, report.runs.map(summaryRow))]
-  const flagged = report.runs.filter((run) => run.flagged && run.scenario !== 'outage')
-  if (flagged.length > 0) lines.push(`\n! ${flagged.length} run(s) had errors or non-2xx answers: ${flagged.map((run) => `${run.mode} (${run.variant})`).join('; ')}`)
+  const lead = leadLines(report)
+  const lines: string[] = []
+  if (lead.verdict !== undefined) lines.push(`!!! ${lead.verdict}`, '')
+  lines.push('What this run found:', ...lead.findings.map((sentence) => `- ${sentence}`), '')
+  if (lead.warnings.length > 0) lines.push('Warnings:', ...lead.warnings.map((warning) => `! ${warning}`), '')
+  lines.push(formatTable(SUMMARY_HEADER, report.runs.map(summaryRow)))
+  const marked = report.runs.filter((run) => run.warnings.length > 0)
+  if (marked.length > 0) {
+    lines.push('', 'Marked rows:', ...marked.map((run) => `! ${run.scenario} ${run.mode} (${run.variant}): ${run.warnings.join('; ')}`))
+  }
   if (report.revocation.length > 0) {
     lines.push('', formatTable(['revocation', 'action', 'lag (median)', 'samples ms'],
       report.revocation.map((entry) => [entry.mode, entry.action, entry.lagMs === null ? 'until exp' : `${entry.lagMs} ms`, entry.samplesMs.join(' ')])))
   }
+  if (report.capacity !== null) lines.push('', ...capacityLines(report.capacity))
   if (report.fanout !== undefined) lines.push('', ...fanoutLines(report.fanout))
   for (const skipped of report.skipped) lines.push(`skipped ${skipped.scenario}: ${skipped.reason}`)
   return lines.join('\n')
@@ -56,4 +88,35 @@ function fanoutLines (fanout: FanoutRecord): string[] {
     '', 'Projected for a fleet (assumptions in the JSON, scaleAssumptions):',
     formatTable(SCALE_HEADER, scaleRows(fanout))
   ]
+}
+
+export const CEILING_HEADER = ['command', 'batch', 'connections', 'commands/s', 'Redis CPU', 'ceiling commands/s', 'saturated']
+
+export function ceilingRows (capacity: CapacityRecord): string[][] {
+  return (capacity.redisCeiling?.measured ?? []).map((row) => [
+    row.command, String(row.batch), String(row.connections), row.commandsPerSecond.toLocaleString('en-US'),
+    `${Math.round(row.redisCpuShare * 100)} %`, row.ceilingCommandsPerSecond.toLocaleString('en-US'), row.saturated ? 'yes' : 'no (extrapolated)'
+  ])
+}
+
+export const MODEL_HEADER = ['mode', 'variant', 'cores', 'predicted req/s', 'measured req/s', 'model error']
+
+export function modelRows (capacity: CapacityRecord): string[][] {
+  return capacity.modelChecks.map((check) => [
+    check.mode, check.variant, String(check.cores), check.predictedRps.toLocaleString('en-US'), check.measuredRps.toLocaleString('en-US'),
+    `${check.error > 0 ? '+' : ''}${Math.round(check.error * 100)} %`
+  ])
+}
+
+function capacityLines (capacity: CapacityRecord): string[] {
+  const lines: string[] = []
+  const ceiling = capacity.redisCeiling
+  if (ceiling !== null) {
+    lines.push(`Redis ceiling, measured (one Redis core; the session run sent ${ceiling.measuredBatch ?? '–'} commands per read, ` +
+      `so the model assumes batches of ${ceiling.assumedBatch ?? '–'}):`, formatTable(CEILING_HEADER, ceilingRows(capacity)))
+  }
+  if (capacity.modelChecks.length > 0) {
+    lines.push('', 'Per-instance model (1e6 / CPU µs per request × cores) against measurement:', formatTable(MODEL_HEADER, modelRows(capacity)))
+  }
+  return lines
 }

@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { Value } from 'typebox/value'
+import { findings } from '../src/findings.js'
 import { Report, type ReportRecord } from '../src/schema.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -27,12 +28,12 @@ async function runCli (
   return { code, stdout, stderr, seconds: (performance.now() - started) / 1000 }
 }
 
-t.test('--quick measures every mode and scenario, within two minutes, into JSON and HTML', async (t) => {
+t.test('--quick measures every mode and scenario, within two and a half minutes, into JSON and HTML', async (t) => {
   const json = join(dir, 'report.json')
   const html = join(dir, 'report.html')
   const result = await runCli(['--quick', '--json', json, '--report', html])
   t.equal(result.code, 0, result.stderr)
-  t.ok(result.seconds < 120, `--quick took ${result.seconds.toFixed(1)} s`)
+  t.ok(result.seconds < 150, `--quick took ${result.seconds.toFixed(1)} s`)
   t.match(result.stdout, /scenario\s+mode\s+variant\s+req\/s/, 'a summary table is printed')
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as ReportRecord
@@ -41,7 +42,7 @@ t.test('--quick measures every mode and scenario, within two minutes, into JSON 
 
   const modesOf = (scenario: string) =>
     new Set(report.runs.filter((run) => run.scenario === scenario).map((run) => run.mode))
-  t.same([...modesOf('throughput')].sort(), ['ceiling', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push'], 'every mode ran')
+  t.same([...modesOf('throughput')].sort(), ['ceiling', 'express (naive)', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push'], 'every mode ran')
   t.ok(report.runs.some((run) => run.mode === 'token' && /cache off/.test(run.variant)) && report.runs.some((run) => run.mode === 'token' && /100 tokens/.test(run.variant)),
     'the token mode ran with the cache off and on, with one token and with many')
   t.same([...modesOf('store-distance')].sort(), ['session', 'session+tracking', 'token'])
@@ -78,6 +79,40 @@ t.test('--quick measures every mode and scenario, within two minutes, into JSON 
   for (const mode of ['session', 'session+tracking', 'token+denylist', 'token+push']) t.ok(typeof lag[mode] === 'number' && (lag[mode] as number) < 100, `${mode}: refused ${String(lag[mode])} ms after the revocation`)
 
   t.ok(report.capacity !== null && report.capacity.projection.length > 0, 'the capacity model is in the report')
+  const ceiling = report.capacity?.redisCeiling
+  t.ok(ceiling !== null && ceiling !== undefined && ceiling.measured.some((row) => row.command === 'session GET' && row.commandsPerSecond > 10_000),
+    'the Redis ceiling is measured with the session GET')
+  const sessionCapacity = report.capacity?.modes.find((mode) => mode.mode === 'session')
+  const sessionCeiling = ceiling?.measured.find((row) => row.command === 'session GET' && row.batch === ceiling.assumedBatch)
+  const expected = sessionCapacity === undefined || sessionCeiling === undefined
+    ? undefined
+    : Math.round(sessionCeiling.ceilingCommandsPerSecond / sessionCapacity.redisCommandsPerRequest)
+  t.ok(expected !== undefined && sessionCapacity?.redisCeilingRps === expected,
+    'and the model uses it: the ceiling at the assumed batch over the GETs per request')
+
+  for (const run of report.runs.filter((run) => run.scenario === 'fixed-rate' || run.scenario === 'outage')) {
+    t.ok(run.latency.p999 !== undefined && /open loop/.test(run.generator ?? ''),
+      `${run.scenario} ${run.mode}: open loop, p99.9 ${run.latency.p999 ?? '?'} ms`)
+  }
+  const bracketed = report.runs.filter((run) => run.scenario === 'throughput' && run.mode !== 'ceiling')
+  const hasCeiling = (run: ReportRecord['runs'][number]) => run.ceilingRps !== undefined && run.ratioToCeiling !== undefined
+  t.ok(bracketed.length > 0 && bracketed.every(hasCeiling),
+    'every throughput mode has the ceiling measured just before and after it')
+  t.equal(report.trust.ceilingRps.length, bracketed.length + 1)
+  t.ok(bracketed.some((run) => run.mode === 'express (naive)' && run.variant.startsWith('express-session')),
+    'the naive express baseline is a reference row')
+
+  t.test('the report leads with findings generated from the JSON', async (t) => {
+    const sentences = findings(report)
+    t.ok(sentences.length >= 5, sentences.join('\n'))
+    const page = readFileSync(html, 'utf8')
+    t.ok(page.indexOf('id="findings"') < page.indexOf('<h2>Summary</h2>'), 'the findings come before the tables')
+    t.match(result.stdout, /What this run found:\n- Cheapest per request/, 'and open the console summary')
+    const edited = structuredClone(report)
+    const session = edited.runs.find((run) => run.scenario === 'throughput' && run.mode === 'session') as ReportRecord['runs'][number]
+    session.cpuMicrosPerRequest = 0.5
+    t.match(findings(edited)[0], /^Cheapest per request: session, 0\.5 µs/, 'change a number in the JSON and the sentence follows')
+  })
   const fanout = report.fanout?.rows ?? []
   const messages = (tracking: string, subscribers: number, write: string) =>
     fanout.find((row) => row.tracking === tracking && row.subscribers === subscribers && row.write === write)
@@ -102,6 +137,30 @@ t.test('--quick measures every mode and scenario, within two minutes, into JSON 
     t.same(charts.map((chart) => chart.id).sort(), ['chart-capacity', 'chart-latency', 'chart-outage', 'chart-revocation', 'chart-store-distance', 'chart-throughput'])
     for (const chart of charts) t.ok(chart.marks > 3 && chart.width > 200, `${chart.id}: ${chart.marks} marks drawn, ${Math.round(chart.width)} px wide`)
   })
+})
+
+const canLoadTheProfileCore = cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0
+t.test('a run on a loaded machine is marked in the report and the summary, and --strict exits 3', {
+  skip: canLoadTheProfileCore ? false : 'needs two cores and taskset'
+}, async (t) => {
+  // A busy loop on the core the profile instances are pinned to: what a build or a browser would do.
+  const busy = spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' })
+  t.teardown(() => { busy.kill('SIGKILL') })
+  const json = join(dir, 'loaded.json')
+  const html = join(dir, 'loaded.html')
+  const result = await runCli(['--quick', '--scenarios', 'throughput', '--strict', '--json', json, '--report', html])
+  busy.kill('SIGKILL')
+  t.equal(result.code, 3, result.stderr)
+  t.match(result.stderr, /--strict: the run is marked untrustworthy/)
+  t.match(result.stdout, /^!!! NOT TRUSTWORTHY/, 'the summary opens with the verdict')
+  t.match(result.stdout, /! throughput .*other processes used \d\.\d\d cores/, 'and names the marked rows and why')
+  const report = JSON.parse(readFileSync(json, 'utf8')) as ReportRecord
+  t.equal(report.trust.trustworthy, false)
+  const busiest = Math.max(...report.runs.map((run) => run.machine?.otherCores ?? 0))
+  t.ok(busiest >= 0.3, `the busy loop was seen: up to ${busiest} cores of other work`)
+  const page = readFileSync(html, 'utf8')
+  t.ok(page.indexOf('class="verdict"') > 0 && page.indexOf('class="verdict"') < page.indexOf('<h2>Summary</h2>'), 'the report says so before any table')
+  t.match(page, /<tr class="flag" title="[^"]*other processes used/, 'and marks the rows')
 })
 
 t.test('bad flags are refused with the usage, before anything starts', async (t) => {

@@ -11,8 +11,8 @@ export interface Chart {
 }
 
 const MODE_COLORS = {
-  domain: ['ceiling', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push'],
-  range: ['#9e9e9e', '#d1495b', '#8f2d56', '#00798c', '#edae49', '#30638e']
+  domain: ['ceiling', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push', 'express (naive)'],
+  range: ['#9e9e9e', '#d1495b', '#8f2d56', '#00798c', '#edae49', '#30638e', '#5d5d5d']
 }
 const color = { field: 'mode', type: 'nominal', title: 'mode', scale: MODE_COLORS } as const
 const WIDTH = 560
@@ -47,17 +47,17 @@ export function charts (report: ReportRecord): Chart[] {
     list.push({
       id: 'latency',
       title: `Latency percentiles at one offered rate (${fixed[0]?.offeredRate ?? '?'} req/s, open loop)`,
-      caption: 'Every mode answers the same offered load; p50, p90 and p99 in milliseconds. autocannon paces per connection and per second: the requests of a second leave together and then wait, so p99 includes that burst\'s queue. Measured.',
+      caption: 'Every mode answers the same offered load, sent evenly (open loop); p50, p90, p99 and p99.9 in milliseconds, recorded in microseconds from each request\'s intended start, so a stall counts for every request due during it. Measured.',
       spec: {
         width: WIDTH,
-        data: { values: fixed.flatMap((run) => (['p50', 'p90', 'p99'] as const).map((percentile) => ({ label: label(run), mode: run.mode, percentile, ms: run.latency[percentile] }))) },
+        data: { values: fixed.flatMap((run) => (['p50', 'p90', 'p99', 'p999'] as const).map((percentile) => ({ label: label(run), mode: run.mode, percentile, ms: run.latency[percentile] ?? null }))) },
         mark: { type: 'bar' },
         encoding: {
           y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
-          yOffset: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
+          yOffset: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99', 'p999'] },
           x: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
           color,
-          opacity: { field: 'percentile', type: 'ordinal', sort: ['p50', 'p90', 'p99'], scale: { domain: ['p50', 'p90', 'p99'], range: [1, 0.7, 0.4] } }
+          opacity: { field: 'percentile', type: 'ordinal', sort: ['p50', 'p90', 'p99', 'p999'], scale: { domain: ['p50', 'p90', 'p99', 'p999'], range: [1, 0.7, 0.45, 0.25] } }
         }
       }
     })
@@ -138,7 +138,7 @@ export function charts (report: ReportRecord): Chart[] {
     list.push({
       id: 'capacity',
       title: 'Projected throughput against profile instances',
-      caption: 'Projected, not measured: each instance (one core) serves 1e6 / measured CPU µs per request, capped by what one Redis core serves for the mode (measured CPU per command × commands per request), times the Redis Cluster shards (dashed: 3 shards).',
+      caption: 'Projected, not measured: each instance (one core) serves 1e6 / measured CPU µs per request, capped by what one Redis core serves for the mode (its measured Redis ceiling, or CPU per command where none was measured), times the Redis Cluster shards (dashed: 3 shards).',
       spec: {
         width: WIDTH,
         data: { values: report.capacity.projection.map((row) => ({ ...row, line: `${row.mode} · ${row.variant} · ${row.redisShards} shard${row.redisShards > 1 ? 's' : ''}` })) },

@@ -1,5 +1,8 @@
 import type { ReportRecord } from '../schema.js'
-import { FANOUT_HEADER, fanoutRows, SCALE_HEADER, scaleRows, SUMMARY_HEADER, summaryRow } from '../summary.js'
+import {
+  CEILING_HEADER, ceilingRows, FANOUT_HEADER, fanoutRows, leadLines, MODEL_HEADER, modelRows, SCALE_HEADER, scaleRows,
+  SUMMARY_HEADER, summaryRow
+} from '../summary.js'
 import { charts, renderSvg } from './charts.js'
 
 const escape = (text: string): string =>
@@ -14,29 +17,48 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: 0.9rem; }
 .flag { color: #b00020; font-weight: bold; }
 .note { background: #f6f6f6; padding: 0.75rem 1rem; border-left: 4px solid #30638e; }
+.verdict { background: #fdecea; padding: 0.75rem 1rem; border-left: 4px solid #b00020; font-weight: bold; }
+.warnings li { color: #b00020; }
+.findings li { margin: 0.4rem 0; }
 `
 
 /** A self-contained page: inline CSS and inline SVG charts, no script, nothing fetched. */
 export async function renderReport (report: ReportRecord): Promise<string> {
   const { meta } = report
+  const lead = leadLines(report)
   const figures: string[] = []
   for (const chart of charts(report)) {
     figures.push(`<figure id="chart-${chart.id}"><h2>${escape(chart.title)}</h2>${await renderSvg(chart.spec)}<figcaption>${escape(chart.caption)}</figcaption></figure>`)
   }
-  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11])
-  const rows = report.runs.map((run) => `<tr${run.flagged && run.scenario !== 'outage' ? ' class="flag"' : ''}>${summaryRow(run).map((cell, i) => `<td${numeric.has(i) ? ' class="n"' : ''}>${escape(cell)}</td>`).join('')}</tr>`)
-  const capacity = report.capacity === null
-    ? ''
-    : `<h2>Capacity model</h2><p class="note">Measured: profile CPU per request for each mode, Redis commands per request, and Redis CPU per command
-(${report.capacity.redisCpuMicrosPerCommand ?? '–'} µs). Projected: throughput for more profile instances (one core each) and for
-Redis Cluster shards, assuming the costs stay linear; the network, the load balancer and the auth service are left out.
-Redis's CPU per command was measured with auto-pipelined batches from a busy profile process; unbatched
-commands cost Redis several times more, so read the Redis ceilings as optimistic.</p>
-<table><tr><th>mode</th><th>variant</th><th>CPU µs/req</th><th>Redis cmd/req</th><th>per instance (req/s)</th><th>one Redis core (req/s)</th></tr>
-${report.capacity.modes.map((mode) => `<tr><td>${escape(mode.mode)}</td><td>${escape(mode.variant)}</td><td class="n">${mode.cpuMicrosPerRequest}</td><td class="n">${mode.redisCommandsPerRequest}</td><td class="n">${mode.perInstanceRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingRps === null ? 'no Redis work' : mode.redisCeilingRps.toLocaleString('en-US')}</td></tr>`).join('\n')}
-</table>`
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+  const rows = report.runs.map((run) => `<tr${run.warnings.length > 0 ? ` class="flag" title="${escape(run.warnings.join('; '))}"` : ''}>${summaryRow(run).map((cell, i) => `<td${numeric.has(i) ? ' class="n"' : ''}>${escape(cell)}</td>`).join('')}</tr>`)
+  const marked = report.runs.filter((run) => run.warnings.length > 0)
   const table = (header: string[], body: string[][], numericFrom: number) => `<table><tr>${header.map((title) => `<th>${escape(title)}</th>`).join('')}</tr>
 ${body.map((row) => `<tr>${row.map((cell, i) => `<td${i >= numericFrom ? ' class="n"' : ''}>${escape(cell)}</td>`).join('')}</tr>`).join('\n')}</table>`
+  const ceiling = report.capacity?.redisCeiling
+  const capacity = report.capacity === null
+    ? ''
+    : `<h2>Capacity model</h2><p class="note">Measured: profile CPU per request for each mode and Redis commands per request.
+${ceiling == null
+    ? `No Redis ceiling was measured (redis-benchmark missing or the scenario not chosen): the Redis column is projected from Redis CPU per command in the busy
+throughput run (${report.capacity.redisCpuMicrosPerCommand ?? '–'} µs), which is optimistic.`
+    : `The Redis column is the measured ceiling of one Redis core for the mode's command at batches of ${ceiling.assumedBatch ?? '–'} (the session run sent
+${ceiling.measuredBatch ?? '–'} commands per read), over the mode's commands per request; beside it, the old projection from CPU per command.`}
+Projected: throughput for more profile instances (one core each) and for Redis Cluster shards, assuming the costs stay linear; the network,
+the load balancer and the auth service are left out.</p>
+<table><tr><th>mode</th><th>variant</th><th>CPU µs/req</th><th>Redis cmd/req</th><th>per instance (req/s)</th><th>one Redis core (req/s)</th><th>from CPU/command (req/s)</th></tr>
+${report.capacity.modes.map((mode) => `<tr><td>${escape(mode.mode)}</td><td>${escape(mode.variant)}</td><td class="n">${mode.cpuMicrosPerRequest}</td><td class="n">${mode.redisCommandsPerRequest}</td><td class="n">${mode.perInstanceRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingRps === null ? 'no Redis work' : mode.redisCeilingRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingFromCpuRps?.toLocaleString('en-US') ?? '–'}</td></tr>`).join('\n')}
+</table>
+${ceiling == null
+? ''
+: `<h3>Redis ceiling, measured</h3><p class="note">A Redis pinned to one core, driven by redis-benchmark from the other core with the profile's real reads (a stored session record; the denylist's MGET).
+Saturated: Redis used at least 90 % of its core, so the figure is a measured ceiling; otherwise the client was the limit and the ceiling is extrapolated.</p>
+${table(CEILING_HEADER, ceilingRows(report.capacity), 1)}`}
+${report.capacity.modelChecks.length === 0
+? ''
+: `<h3>The per-instance model against measurement</h3><p class="note">Predicted: cores × 1e6 / CPU µs per request measured on a whole core.
+Measured: the mode's throughput on its whole core, and again with the profile process held to half a core by a cgroup CPU quota.</p>
+${table(MODEL_HEADER, modelRows(report.capacity), 2)}`}`
   const fanout = report.fanout === undefined
     ? ''
     : `<h2>What session tracking costs Redis</h2><p class="note">Measured: processes each holding every one of
@@ -56,9 +78,17 @@ ${table(SCALE_HEADER, scaleRows(report.fanout), 1)}`
 <title>authpair load-compare report</title><style>${STYLE}</style></head>
 <body><main>
 <h1>Sessions against tokens: what each costs</h1>
+${lead.verdict === undefined ? '' : `<p class="verdict">${escape(lead.verdict)}</p>`}
+<section id="findings"><h2>What this run found</h2><ul class="findings">${lead.findings.map((sentence) => `<li>${escape(sentence)}</li>`).join('\n')}</ul></section>
+${lead.warnings.length === 0
+    ? '<p class="note" id="trust">No trust warning: the ceiling held within tolerance, no other process was busy, no errors.</p>'
+    : `<section id="trust"><h2>Warnings</h2><ul class="warnings">${lead.warnings.map((warning) => `<li>${escape(warning)}</li>`).join('\n')}</ul>
+<ul class="warnings">${marked.map((run) => `<li>${escape(`${run.scenario} ${run.mode} (${run.variant}): ${run.warnings.join('; ')}`)}</li>`).join('\n')}</ul></section>`}
 <p>${escape(meta.machine.cpuModel)}, ${meta.machine.cores} cores, Node ${escape(meta.node)}, ${meta.commit === null ? '' : `commit ${escape(meta.commit.slice(0, 12))}, `}${escape(meta.target)};
 ${meta.settings.duration} s per run, ${meta.settings.connections} connections, pipelining ${meta.settings.pipelining}${meta.settings.pinned ? ', services and load generator on different cores' : ''}. Started ${escape(meta.startedAt)}.</p>
-<p class="note">Every number in the tables and the first five charts is measured in this run. Only the capacity chart is a projection, computed from the measured costs.</p>
+<p class="note">Every number in the tables and the first five charts is measured in this run. Only the capacity chart is a projection, computed from the measured costs.
+Throughput runs are closed loop (autocannon, whole milliseconds) and each is bracketed by the bare route of the same code and core ("× ceiling");
+fixed-rate and outage runs are open loop (${escape(meta.settings.arrivals ?? 'constant')} arrivals, latency from each request's intended start, microseconds).</p>
 <h2>Summary</h2>
 <table><tr>${SUMMARY_HEADER.map((title) => `<th>${escape(title)}</th>`).join('')}</tr>
 ${rows.join('\n')}

@@ -47,7 +47,7 @@ export async function outage (harness: Harness, plan: OutagePlan): Promise<RunRe
     const run = await harness.run(spec, {
       scenario: 'outage',
       rate: plan.rate,
-      connections: 4,
+      connections: 16,
       duration: plan.duration,
       noWarmup: true,
       variantSuffix: `Redis down ${plan.downAt}–${plan.upAt} s`,

@@ -1,0 +1,98 @@
+import type { ReportRecord, RunRecord } from './schema.js'
+
+const fmt = (value: number): string => Math.round(value).toLocaleString('en-US')
+const ms = (value: number): string => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`
+const list = (items: string[]): string =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) as string}`
+const name = (run: Pick<RunRecord, 'mode' | 'variant'>): string => run.mode === 'token' ? `token (${run.variant})` : run.mode
+
+/**
+ * What this run found, in sentences with its numbers, generated from the report: the first thing a reader
+ * sees. Each sentence appears only when its scenario ran; none is written by hand.
+ */
+export function findings (report: ReportRecord): string[] {
+  return [cheapest(report), naive(report), distance(report), outage(report), revocation(report), redisLimit(report)]
+    .filter((sentence): sentence is string => sentence !== undefined)
+}
+
+function cheapest (report: ReportRecord): string | undefined {
+  const runs = report.runs.filter((run) => run.scenario === 'throughput' && run.mode !== 'ceiling' &&
+    run.mode !== 'express (naive)' && !/\d+ tokens/.test(run.variant) && run.cpuMicrosPerRequest !== null)
+  if (runs.length < 2) return undefined
+  const byCost = [...runs].sort((a, b) => (a.cpuMicrosPerRequest as number) - (b.cpuMicrosPerRequest as number))
+  const best = byCost[0] as RunRecord
+  const session = runs.find((run) => run.mode === 'session')
+  const priciest = byCost.at(-1) as RunRecord
+  const other = session !== undefined && session !== best ? session : priciest
+  const ratio = (run: RunRecord) => run.ratioToCeiling === undefined ? '' : ` (${Math.round(run.ratioToCeiling * 100)} % of the bare route)`
+  return `Cheapest per request: ${name(best)}, ${best.cpuMicrosPerRequest} µs of profile CPU and ${fmt(best.rps)} req/s${ratio(best)}; ` +
+    `${name(other)} costs ${other.cpuMicrosPerRequest} µs, ${((other.cpuMicrosPerRequest as number) / (best.cpuMicrosPerRequest as number)).toFixed(1)}× as much, ` +
+    `at ${fmt(other.rps)} req/s${ratio(other)}. The dearest is ${name(priciest)} at ${priciest.cpuMicrosPerRequest} µs.`
+}
+
+function naive (report: ReportRecord): string | undefined {
+  const throughput = report.runs.filter((run) => run.scenario === 'throughput')
+  const textbook = (variant: string) => throughput.find((run) => run.mode === 'express (naive)' && run.variant.startsWith(variant))
+  const ours = (mode: string, variant = '') => throughput.find((run) => run.mode === mode && run.variant.startsWith(variant))
+  const pairs = [
+    { label: 'sessions', theirs: textbook('express-session'), mine: ours('session') },
+    { label: 'tokens', theirs: textbook('jsonwebtoken'), mine: ours('token', 'cache on, one') }
+  ].filter((pair) => pair.theirs !== undefined && pair.mine !== undefined && (pair.theirs.rps ?? 0) > 0)
+  if (pairs.length === 0) return undefined
+  return `Against the textbook express version (express-session + connect-redis, jsonwebtoken): ${list(pairs.map(({ label, theirs, mine }) =>
+    `${label} ${fmt(mine?.rps as number)} req/s here vs ${fmt(theirs?.rps as number)} (${((mine?.rps as number) / (theirs?.rps as number)).toFixed(1)}×)`))}.`
+}
+
+function distance (report: ReportRecord): string | undefined {
+  const runs = report.runs.filter((run) => run.scenario === 'store-distance' && !run.variant.includes('pipelining off'))
+  const rtts = [...new Set(runs.map((run) => run.addedRttMs ?? 0))].sort((a, b) => a - b)
+  const far = rtts.at(-1)
+  if (far === undefined || far === 0) return undefined
+  const at = (mode: string, rtt: number) => runs.find((run) => run.mode === mode && run.addedRttMs === rtt)
+  const parts = [...new Set(runs.map((run) => run.mode))].flatMap((mode) => {
+    const near = at(mode, 0)
+    const away = at(mode, far)
+    if (near === undefined || away === undefined) return []
+    const perMs = (away.latency.p50 - near.latency.p50) / far
+    return [`${mode} ${perMs < 0.05 ? 'nothing' : `${perMs.toFixed(1)} ms of median latency`} (p50 ${ms(near.latency.p50)} → ${ms(away.latency.p50)}, ` +
+      `${fmt(near.rps)} → ${fmt(away.rps)} req/s)`]
+  })
+  if (parts.length === 0) return undefined
+  return `Each millisecond between the profile service and Redis costs ${list(parts)}, measured from +0 to +${far} ms.`
+}
+
+function outage (report: ReportRecord): string | undefined {
+  const runs = report.runs.filter((run) => run.scenario === 'outage')
+  if (runs.length === 0) return undefined
+  const whileDown = (run: RunRecord) => (run.timeline ?? []).filter((point) => point.storeDown)
+  const kept = runs.filter((run) => whileDown(run).every((point) => point.failed === 0))
+  const failed = runs.filter((run) => !kept.includes(run))
+  const label = (run: RunRecord) => run.mode === 'session+tracking' ? `session+tracking (${run.variant.split(',')[0] as string})` : run.mode
+  const failures = (run: RunRecord) => whileDown(run).reduce((sum, point) => sum + point.failed, 0)
+  return `With Redis down, ${kept.length === 0 ? 'no mode' : list(kept.map(label))} kept answering 200` +
+    (failed.length === 0 ? '.' : `; ${list(failed.map((run) => `${label(run)} (${fmt(failures(run))} refused)`))} failed while it was down, and recovered without a restart.`)
+}
+
+function revocation (report: ReportRecord): string | undefined {
+  if (report.revocation.length === 0) return undefined
+  const still = report.revocation.filter((entry) => entry.lagMs === null).map((entry) => entry.mode)
+  const refused = report.revocation.filter((entry) => entry.lagMs !== null)
+    .sort((a, b) => (a.lagMs as number) - (b.lagMs as number))
+    .map((entry) => `${entry.mode} after ${ms(entry.lagMs as number)}`)
+  return `A revoked credential is refused: ${list(refused)} (median, one round trip included)` +
+    (still.length === 0 ? '.' : `; ${list(still)} keeps working until the token expires.`)
+}
+
+function redisLimit (report: ReportRecord): string | undefined {
+  const capacity = report.capacity
+  const session = capacity?.modes.find((mode) => mode.mode === 'session')
+  if (capacity === null || session === undefined || session.redisCeilingRps === null) return undefined
+  const instances = session.redisCeilingRps / session.perInstanceRps
+  const measured = capacity.redisCeiling
+  const row = measured?.measured.find((entry) => entry.command === 'session GET' && entry.batch === measured.assumedBatch)
+  const source = row === undefined
+    ? 'projected from Redis CPU per command (optimistic: no ceiling was measured)'
+    : `measured: ${fmt(row.ceilingCommandsPerSecond)} GETs/s at batches of ${row.batch}${row.saturated ? '' : ', extrapolated: the client was the limit'}`
+  return `Redis becomes the limit of the session mode at about ${fmt(session.redisCeilingRps)} req/s per Redis core (${source}), ` +
+    `${instances.toFixed(1)} profile instances' worth; token modes without revocation never ask Redis.`
+}

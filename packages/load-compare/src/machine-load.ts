@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { processCpuMicros } from './process-cpu.js'
+
+const MICROS_PER_TICK = 1_000_000 / 100
+
+export interface MachineSnapshot {
+  at: number
+  /** Busy CPU time of the whole machine so far (every core), µs; undefined without /proc/stat. */
+  busyMicros?: number
+  /** Time the hypervisor gave this VM's cores to someone else, µs. */
+  stealMicros?: number
+  /** CPU time of this tool's own processes so far, µs. */
+  ownMicros: number
+}
+
+/** What the rest of the machine did during a run, in cores (1 = one core busy all along). */
+export interface MachineLoad {
+  /** CPU used by processes that are not this tool's (the services, Redis, the load generator): other work. */
+  otherCores: number | null
+  /** CPU the hypervisor took away (steal): a neighbour on the host. */
+  stealCores: number | null
+  loadAverage1m: number
+}
+
+/** Reads the machine's CPU counters and those of the tool's own processes, to tell its load from others'. */
+export class MachineSampler {
+  constructor (private readonly ownPids: () => Array<number | undefined>) {}
+
+  snapshot (): MachineSnapshot {
+    let ownMicros = 0
+    for (const pid of new Set([process.pid, ...this.ownPids()])) ownMicros += processCpuMicros(pid) ?? 0
+    return { at: performance.now(), ...readProcStat(), ownMicros }
+  }
+
+  between (before: MachineSnapshot, after: MachineSnapshot): MachineLoad {
+    const wallMicros = (after.at - before.at) * 1000
+    const cores = (micros: number) => wallMicros <= 0 ? null : Math.max(0, Math.round(micros / wallMicros * 100) / 100)
+    const known = before.busyMicros !== undefined && after.busyMicros !== undefined
+    return {
+      otherCores: known
+        ? cores((after.busyMicros as number) - (before.busyMicros as number) - (after.ownMicros - before.ownMicros))
+        : null,
+      stealCores: known ? cores((after.stealMicros ?? 0) - (before.stealMicros ?? 0)) : null,
+      loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100
+    }
+  }
+}
+
+/** The first line of /proc/stat: user nice system idle iowait irq softirq steal … in ticks. */
+function readProcStat (): { busyMicros?: number, stealMicros?: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[]
+    const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)
+    return { busyMicros: busy * MICROS_PER_TICK, stealMicros: (steal ?? 0) * MICROS_PER_TICK }
+  } catch {
+    return {}
+  }
+}

@@ -1,0 +1,43 @@
+import { median } from './numbers.js'
+import type { RevocationRecord, RunRecord } from './schema.js'
+
+const keyOf = (run: RunRecord): string => `${run.scenario}|${run.mode}|${run.variant}|${run.addedRttMs ?? ''}`
+
+/**
+ * The rows of several rounds as one: for each row, the round with the median req/s (the upper of the two
+ * middle ones for an even count), with the range of req/s and p99 over all rounds and how many rounds
+ * were marked. One round: its rows, unchanged.
+ */
+export function mergeRounds (rounds: RunRecord[][]): RunRecord[] {
+  if (rounds.length <= 1) return rounds[0] ?? []
+  const byKey = new Map<string, RunRecord[]>()
+  for (const run of rounds.flat()) byKey.set(keyOf(run), [...byKey.get(keyOf(run)) ?? [], run])
+  return [...byKey.values()].map((runs) => {
+    const sorted = [...runs].sort((a, b) => a.rps - b.rps)
+    const chosen = sorted[Math.floor(sorted.length / 2)] as RunRecord
+    if (runs.length < 2) return chosen
+    const p99s = runs.map((run) => run.latency.p99)
+    return {
+      ...chosen,
+      repeats: {
+        count: runs.length,
+        rps: { min: (sorted[0] as RunRecord).rps, max: (sorted.at(-1) as RunRecord).rps },
+        p99: { min: Math.min(...p99s), max: Math.max(...p99s) },
+        flagged: runs.filter((run) => run.warnings.length > 0).length
+      }
+    }
+  })
+}
+
+/** Every round's samples per mode together; the lag is their median (null only if every round saw none refused). */
+export function mergeRevocations (rounds: RevocationRecord[][]): RevocationRecord[] {
+  if (rounds.length <= 1) return rounds[0] ?? []
+  const byMode = new Map<string, RevocationRecord[]>()
+  for (const entry of rounds.flat()) byMode.set(entry.mode, [...byMode.get(entry.mode) ?? [], entry])
+  return [...byMode.values()].map((entries) => {
+    const first = entries[0] as RevocationRecord
+    const samplesMs = entries.flatMap((entry) => entry.samplesMs)
+    const refused = entries.some((entry) => entry.lagMs !== null) && samplesMs.length > 0
+    return { ...first, samplesMs, lagMs: refused ? Math.round(median(samplesMs) * 10) / 10 : null }
+  })
+}

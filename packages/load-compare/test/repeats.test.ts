@@ -1,0 +1,44 @@
+import t from 'tap'
+import { mergeRevocations, mergeRounds } from '../src/repeats.js'
+import type { RevocationRecord, RunRecord } from '../src/schema.js'
+
+const run = (rps: number, p99: number, warnings: string[] = []): RunRecord => ({
+  scenario: 'throughput',
+  mode: 'session',
+  variant: 'signed cookie + one GET',
+  requests: rps * 10,
+  rps,
+  latency: { p50: 5, p90: 8, p99, max: 30 },
+  errors: 0,
+  non2xx: 0,
+  flagged: false,
+  cpuMicrosPerRequest: 1e6 / rps,
+  redisCommandsPerRequest: 1,
+  redisCpuMicrosPerRequest: 1,
+  credentialBytes: 90,
+  warnings
+})
+
+t.test('--repeat: each row is the median round, with the range over all rounds', async (t) => {
+  const merged = mergeRounds([[run(9000, 14)], [run(12_000, 9, ['the ceiling moved 20 %'])], [run(10_000, 11)]])
+  t.equal(merged.length, 1)
+  const [row] = merged as [RunRecord]
+  t.equal(row.rps, 10_000, 'the round with the median req/s, whole (its CPU and latencies belong to it)')
+  t.equal(row.cpuMicrosPerRequest, 100)
+  t.same(row.repeats, { count: 3, rps: { min: 9000, max: 12_000 }, p99: { min: 9, max: 14 }, flagged: 1 })
+})
+
+t.test('one round is left as it is', async (t) => {
+  const only = [run(9000, 14)]
+  t.equal(mergeRounds([only])[0], only[0])
+})
+
+t.test('revocation samples of every round together', async (t) => {
+  const entry = (samplesMs: number[]): RevocationRecord =>
+    ({ mode: 'session', action: 'DELETE /v1/sessions/current', lagMs: samplesMs.length === 0 ? null : samplesMs[0] as number, samplesMs })
+  const [merged] = mergeRevocations([[entry([3, 4])], [entry([9])], [entry([2, 5])]])
+  t.same(merged?.samplesMs, [3, 4, 9, 2, 5])
+  t.equal(merged?.lagMs, 4)
+  const [never] = mergeRevocations([[{ ...entry([]), mode: 'token' }], [{ ...entry([]), mode: 'token' }]])
+  t.equal(never?.lagMs, null, 'still accepted in every round')
+})
