@@ -151,7 +151,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   const report: ReportRecord = {
     meta: {
       tool: 'authpair load-compare',
-      schemaVersion: 1,
+      schemaVersion: 2,
       startedAt,
       finishedAt: new Date().toISOString(),
       machine: { platform: process.platform, arch: process.arch, cpuModel: cpus()[0]?.model ?? 'unknown', cores, memoryGiB: Math.round(totalmem() / 2 ** 30) },

@@ -1,6 +1,7 @@
 import type { ReportRecord, RunRecord } from './schema.js'
 
 const fmt = (value: number): string => Math.round(value).toLocaleString('en-US')
+const micros = (value: number | null): string => `${(value ?? 0).toFixed(1)} µs`
 const ms = (value: number): string => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`
 const list = (items: string[]): string =>
   items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) as string}`
@@ -25,9 +26,10 @@ function cheapest (report: ReportRecord): string | undefined {
   const priciest = byCost.at(-1) as RunRecord
   const other = session !== undefined && session !== best ? session : priciest
   const ratio = (run: RunRecord) => run.ratioToCeiling === undefined ? '' : ` (${Math.round(run.ratioToCeiling * 100)} % of the bare route)`
-  return `Cheapest per request: ${name(best)}, ${best.cpuMicrosPerRequest} µs of profile CPU and ${fmt(best.rps)} req/s${ratio(best)}; ` +
-    `${name(other)} costs ${other.cpuMicrosPerRequest} µs, ${((other.cpuMicrosPerRequest as number) / (best.cpuMicrosPerRequest as number)).toFixed(1)}× as much, ` +
-    `at ${fmt(other.rps)} req/s${ratio(other)}. The dearest is ${name(priciest)} at ${priciest.cpuMicrosPerRequest} µs.`
+  const times = (other.cpuMicrosPerRequest as number) / (best.cpuMicrosPerRequest as number)
+  return `Cheapest per request: ${name(best)}, ${micros(best.cpuMicrosPerRequest)} of profile CPU and ${fmt(best.rps)} req/s${ratio(best)}; ` +
+    `${name(other)} costs ${micros(other.cpuMicrosPerRequest)}, ${times.toFixed(1)}× as much, at ${fmt(other.rps)} req/s${ratio(other)}. ` +
+    `The dearest is ${name(priciest)} at ${micros(priciest.cpuMicrosPerRequest)}.`
 }
 
 function naive (report: ReportRecord): string | undefined {
@@ -85,14 +87,20 @@ function revocation (report: ReportRecord): string | undefined {
 
 function redisLimit (report: ReportRecord): string | undefined {
   const capacity = report.capacity
-  const session = capacity?.modes.find((mode) => mode.mode === 'session')
-  if (capacity === null || session === undefined || session.redisCeilingRps === null) return undefined
-  const instances = session.redisCeilingRps / session.perInstanceRps
+  const limited = capacity?.modes.filter((mode) => mode.redisCeilingRps !== null) ?? []
+  if (capacity === null || limited.length === 0) return undefined
   const measured = capacity.redisCeiling
   const row = measured?.measured.find((entry) => entry.command === 'session GET' && entry.batch === measured.assumedBatch)
   const source = row === undefined
-    ? 'projected from Redis CPU per command (optimistic: no ceiling was measured)'
-    : `measured: ${fmt(row.ceilingCommandsPerSecond)} GETs/s at batches of ${row.batch}${row.saturated ? '' : ', extrapolated: the client was the limit'}`
-  return `Redis becomes the limit of the session mode at about ${fmt(session.redisCeilingRps)} req/s per Redis core (${source}), ` +
-    `${instances.toFixed(1)} profile instances' worth; token modes without revocation never ask Redis.`
+    ? 'projected from Redis CPU per command, optimistic: no ceiling was measured'
+    : `measured: ${fmt(row.ceilingCommandsPerSecond)} session GETs/s at batches of ${row.batch}` +
+      (row.saturated ? '' : ', extrapolated: the client was the limit')
+  const modes = limited.map((mode) => `${mode.mode} at about ${fmt(mode.redisCeilingRps as number)} req/s ` +
+    `(${((mode.redisCeilingRps as number) / mode.perInstanceRps).toFixed(0)} profile instances' worth)`)
+  const fanout = report.fanout
+  const tracking = fanout === undefined || fanout.redisCpuMicrosPerMessage === null
+    ? ''
+    : ` Tracked sessions ask Redis nothing per request; each session write costs it ${fanout.baselineCpuMicrosPerWrite.existing} µs plus ` +
+      `${fanout.redisCpuMicrosPerMessage} µs per invalidation sent (fan-out, measured).`
+  return `One Redis core becomes the limit for ${list(modes)} (${source}); token modes without revocation never ask Redis.${tracking}`
 }

@@ -58,10 +58,12 @@ export class Harness {
     readonly bearer: string,
     readonly bearers: string[],
     private readonly redis: RedisStats | undefined
-  ) {}
+  ) {
+    this.machine = new MachineSampler(stack.external ? undefined : () => stack.pids())
+  }
 
   /** Tells the machine's other work from this tool's own, run by run. */
-  readonly machine = new MachineSampler(() => this.stack.pids())
+  readonly machine: MachineSampler
 
   static async create (stack: Stack, settings: Settings): Promise<Harness> {
     const client = new AuthClient(stack.auth)

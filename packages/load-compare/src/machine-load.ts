@@ -16,7 +16,10 @@ export interface MachineSnapshot {
 
 /** What the rest of the machine did during a run, in cores (1 = one core busy all along). */
 export interface MachineLoad {
-  /** CPU used by processes that are not this tool's (the services, Redis, the load generator): other work. */
+  /**
+   * CPU used by processes that are not this tool's (the services, Redis, the load generator): other work.
+   * Null against an external target, whose processes this tool cannot tell from others.
+   */
   otherCores: number | null
   /** CPU the hypervisor took away (steal): a neighbour on the host. */
   stealCores: number | null
@@ -25,11 +28,12 @@ export interface MachineLoad {
 
 /** Reads the machine's CPU counters and those of the tool's own processes, to tell its load from others'. */
 export class MachineSampler {
-  constructor (private readonly ownPids: () => Array<number | undefined>) {}
+  /** `ownPids` undefined: the services are not this tool's processes, so other work cannot be told apart. */
+  constructor (private readonly ownPids: (() => Array<number | undefined>) | undefined) {}
 
   snapshot (): MachineSnapshot {
     let ownMicros = 0
-    for (const pid of new Set([process.pid, ...this.ownPids()])) ownMicros += processCpuMicros(pid) ?? 0
+    for (const pid of new Set([process.pid, ...this.ownPids?.() ?? []])) ownMicros += processCpuMicros(pid) ?? 0
     return { at: performance.now(), ...readProcStat(), ownMicros }
   }
 
@@ -38,7 +42,7 @@ export class MachineSampler {
     const cores = (micros: number) => wallMicros <= 0 ? null : Math.max(0, Math.round(micros / wallMicros * 100) / 100)
     const known = before.busyMicros !== undefined && after.busyMicros !== undefined
     return {
-      otherCores: known
+      otherCores: known && this.ownPids !== undefined
         ? cores((after.busyMicros as number) - (before.busyMicros as number) - (after.ownMicros - before.ownMicros))
         : null,
       stealCores: known ? cores((after.stealMicros ?? 0) - (before.stealMicros ?? 0)) : null,

@@ -171,7 +171,7 @@ export const Fanout = Type.Object({
 
 export const Meta = Type.Object({
   tool: Type.Literal('authpair load-compare'),
-  schemaVersion: Type.Literal(1),
+  schemaVersion: Type.Literal(2, { description: '2: trust, per-run warnings and machine load, open-loop latencies, the measured Redis ceiling' }),
   startedAt: Type.String(),
   finishedAt: Type.String(),
   machine: Type.Object({
