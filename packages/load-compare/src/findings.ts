@@ -2,7 +2,8 @@ import type { ReportRecord, RunRecord } from './schema.js'
 
 const fmt = (value: number): string => Math.round(value).toLocaleString('en-US')
 const micros = (value: number | null): string => `${(value ?? 0).toFixed(1)} µs`
-const ms = (value: number): string => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`
+/** Whole milliseconds (closed-loop latencies) as they are; finer ones to 0.1 ms below 10 ms. */
+const ms = (value: number): string => `${Number.isInteger(value) || value >= 10 ? Math.round(value) : value.toFixed(1)} ms`
 const list = (items: string[]): string =>
   items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) as string}`
 const name = (run: Pick<RunRecord, 'mode' | 'variant'>): string => run.mode === 'token' ? `token (${run.variant})` : run.mode

@@ -118,10 +118,14 @@ export class Harness {
     if (this.stack.redisUrl === undefined) throw new Error('the session record needs the stack\'s Redis')
     const redis = new Redis(this.stack.redisUrl)
     try {
-      const [, keys] = await redis.scan('0', 'MATCH', `${this.stack.env.REDIS_KEY_PREFIX ?? ''}sess:*`, 'COUNT', 10_000)
-      const value = keys[0] === undefined ? null : await redis.call('GET', keys[0]) as string | null
-      if (value === null) throw new Error('no session record found in Redis')
-      return value
+      let cursor = '0'
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.stack.env.REDIS_KEY_PREFIX ?? ''}sess:*`, 'COUNT', 1000)
+        const value = keys[0] === undefined ? null : await redis.get(keys[0])
+        if (value !== null) return value
+        cursor = next
+      } while (cursor !== '0')
+      throw new Error('no session record found in Redis')
     } finally {
       redis.disconnect()
     }
@@ -178,7 +182,9 @@ export class Harness {
     const cpuAfter = processCpuMicros(pid)
     const machine = this.machine.between(machineBefore, this.machine.snapshot())
     const redisAfter = await this.redis?.snapshot()
-    const redisDelta = redisBefore === undefined || redisAfter === undefined
+    // A Redis restarted during the run (the outage) starts its counters again: no delta to read then.
+    const restarted = (redisAfter?.commands ?? 0) < (redisBefore?.commands ?? 0)
+    const redisDelta = redisBefore === undefined || redisAfter === undefined || restarted
       ? undefined
       : {
           commands: redisAfter.commands - redisBefore.commands,

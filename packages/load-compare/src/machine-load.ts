@@ -10,8 +10,8 @@ export interface MachineSnapshot {
   busyMicros?: number
   /** Time the hypervisor gave this VM's cores to someone else, µs. */
   stealMicros?: number
-  /** CPU time of this tool's own processes so far, µs. */
-  ownMicros: number
+  /** CPU time of each of this tool's own processes so far, µs, by pid. */
+  own: Map<number, number>
 }
 
 /** What the rest of the machine did during a run, in cores (1 = one core busy all along). */
@@ -32,18 +32,25 @@ export class MachineSampler {
   constructor (private readonly ownPids: (() => Array<number | undefined>) | undefined) {}
 
   snapshot (): MachineSnapshot {
-    let ownMicros = 0
-    for (const pid of new Set([process.pid, ...this.ownPids?.() ?? []])) ownMicros += processCpuMicros(pid) ?? 0
-    return { at: performance.now(), ...readProcStat(), ownMicros }
+    const own = new Map<number, number>()
+    for (const pid of [process.pid, ...this.ownPids?.() ?? []]) {
+      const micros = pid === undefined ? undefined : processCpuMicros(pid)
+      if (pid !== undefined && micros !== undefined) own.set(pid, micros)
+    }
+    return { at: performance.now(), ...readProcStat(), own }
   }
 
   between (before: MachineSnapshot, after: MachineSnapshot): MachineLoad {
     const wallMicros = (after.at - before.at) * 1000
     const cores = (micros: number) => wallMicros <= 0 ? null : Math.max(0, Math.round(micros / wallMicros * 100) / 100)
     const known = before.busyMicros !== undefined && after.busyMicros !== undefined
+    // Per process: one that ended during the run (Redis killed by the outage) counts what it used up to the
+    // last reading; one that started during it (Redis restarted) counts from zero.
+    let ownMicros = 0
+    for (const [pid, micros] of after.own) ownMicros += micros - (before.own.get(pid) ?? 0)
     return {
       otherCores: known && this.ownPids !== undefined
-        ? cores((after.busyMicros as number) - (before.busyMicros as number) - (after.ownMicros - before.ownMicros))
+        ? cores((after.busyMicros as number) - (before.busyMicros as number) - ownMicros)
         : null,
       stealCores: known ? cores((after.stealMicros ?? 0) - (before.stealMicros ?? 0)) : null,
       loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100

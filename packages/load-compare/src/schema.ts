@@ -203,7 +203,8 @@ export const Trust = Type.Object({
   policy: Type.Object({
     tolerance: Type.Number({ description: 'how far the ceiling may move, as a fraction' }),
     otherCores: Type.Number({ description: 'other processes\' CPU a run may see, in cores' }),
-    stealCores: Type.Number()
+    stealCores: Type.Number(),
+    sendLagMs: Type.Number({ description: 'how late the open-loop generator may send, p99, in ms' })
   }),
   ceilingRps: Type.Array(Type.Number(), { description: 'every measurement of the bare-route ceiling, in order' }),
   ceilingSpread: nullable(Type.Number(), '(max − min) / median of ceilingRps'),

@@ -9,9 +9,11 @@ export interface TrustPolicy {
   otherCores: number
   /** CPU the hypervisor may take (steal), in cores. */
   stealCores: number
+  /** How late the open-loop generator may send (p99, ms) before its own delay is in the latencies. */
+  sendLagMs: number
 }
 
-export const DEFAULT_POLICY: TrustPolicy = { tolerance: 0.1, otherCores: 0.25, stealCores: 0.1 }
+export const DEFAULT_POLICY: TrustPolicy = { tolerance: 0.1, otherCores: 0.25, stealCores: 0.1, sendLagMs: 5 }
 
 const percent = (fraction: number): string => `${Math.round(fraction * 100)} %`
 
@@ -27,6 +29,10 @@ export function runWarnings (run: RunRecord, policy: TrustPolicy): string[] {
   }
   if (stealCores !== null && stealCores > policy.stealCores) {
     warnings.push(`the hypervisor took ${stealCores.toFixed(2)} cores (steal time)`)
+  }
+  if (run.sendLagP99Ms !== undefined && run.sendLagP99Ms > policy.sendLagMs) {
+    warnings.push(`the load generator sent late (p99 ${run.sendLagP99Ms.toFixed(1)} ms after the intended start): ` +
+      'its own delay is in these latencies')
   }
   if (run.ceilingRps !== undefined) {
     const { before, after } = run.ceilingRps
@@ -74,5 +80,6 @@ function kindOf (warning: string): string {
   if (warning.includes('steal')) return 'hypervisor steal'
   if (warning.includes('ceiling moved')) return 'ceiling moved'
   if (warning.includes('faster than')) return 'faster than its ceiling'
+  if (warning.includes('generator')) return 'load generator late'
   return 'errors'
 }

@@ -38,7 +38,8 @@ t.test('each kind of trouble marks the row with its numbers', async (t) => {
     ['a busy machine', { machine: { otherCores: 0.93, stealCores: 0, loadAverage1m: 3 } }, /other processes used 0\.93 cores/],
     ['a noisy neighbour', { machine: { otherCores: 0, stealCores: 0.4, loadAverage1m: 2 } }, /hypervisor took 0\.40 cores/],
     ['a moving ceiling', { ceilingRps: { before: 6157, after: 13060 } }, /ceiling moved 72 %.*6157 before, 13060 after/],
-    ['a mode beating its ceiling', { ratioToCeiling: 1.04 }, /faster than its own ceiling \(1\.04×\)/]
+    ['a mode beating its ceiling', { ratioToCeiling: 1.04 }, /faster than its own ceiling \(1\.04×\)/],
+    ['a late generator', { sendLagP99Ms: 14.8 }, /load generator sent late \(p99 14\.8 ms/]
   ]
   for (const [name, changes, expected] of cases) {
     const warnings = runWarnings(run(changes), DEFAULT_POLICY)

@@ -59,7 +59,12 @@ export async function outage (harness: Harness, plan: OutagePlan): Promise<RunRe
         else point.failed++
       },
       // Several modes share the machine during this run: per-request costs would mean nothing.
-      extra: { cpuMicrosPerRequest: null, redisCommandsPerRequest: null, redisCpuMicrosPerRequest: null }
+      extra: {
+        cpuMicrosPerRequest: null,
+        redisCommandsPerRequest: null,
+        redisCpuMicrosPerRequest: null,
+        redisCommandsPerRead: null
+      }
     })
     return { run, timeline }
   }))
