@@ -109,10 +109,17 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
       specs.filter((spec) => stack.profiles[spec.role] !== undefined)
     // Every instance has served nothing yet: warm them all at once (later runs warm again unless --quick).
     await harness.warmUpAll(available(throughputModes(1)))
+    let rate = options.rate
     for (let index = 0; index < repeat; index++) {
       if (repeat > 1) options.log(`Round ${index + 1} of ${repeat}`)
-      const context = { ...options, wants, available, skipped: index === 0 ? skipped : [], outagePlan, revocationPlan }
-      rounds.push(await oneRound(harness, context))
+      // A round takes minutes: tokens from before it may expire during it.
+      if (index > 0) await harness.renewTokens()
+      const round = await oneRound(harness, {
+        ...options, rate, wants, available, skipped: index === 0 ? skipped : [], outagePlan, revocationPlan
+      })
+      // Every round offers the first round's rate: rows of the same rate are comparable, and merge.
+      rate ??= round.runs.find((run) => run.scenario === 'fixed-rate')?.offeredRate
+      rounds.push(round)
     }
     if (wants('throughput') && pinning && !options.quick) {
       options.log('Checking the per-instance model: the session and token modes on a whole core, then on half a core')

@@ -55,11 +55,19 @@ export class Harness {
     readonly settings: Settings,
     readonly client: AuthClient,
     readonly session: Session,
-    readonly bearer: string,
-    readonly bearers: string[],
+    private tokens: string[],
     private readonly redis: RedisStats | undefined
   ) {
     this.machine = new MachineSampler(stack.external ? undefined : () => stack.pids())
+  }
+
+  /** This user's access tokens (one per refresh): they expire (ACCESS_TOKEN_TTL), so long runs renew them. */
+  get bearers (): string[] { return this.tokens }
+  get bearer (): string { return this.tokens[0] as string }
+
+  /** Fresh access tokens, as many as before: every round of `--repeat` starts with some (15 min lifetime). */
+  async renewTokens (): Promise<void> {
+    this.tokens = await this.client.manyAccessTokens(this.tokens.length)
   }
 
   /** Tells the machine's other work from this tool's own, run by run. */
@@ -75,7 +83,7 @@ export class Harness {
       redis = new RedisStats(stack.redisUrl)
       await redis.connect().catch(() => { redis = undefined })
     }
-    return new Harness(stack, settings, client, session, bearers[0] as string, bearers, redis)
+    return new Harness(stack, settings, client, session, bearers, redis)
   }
 
   close (): void { this.redis?.close() }
