@@ -105,12 +105,15 @@ t.test('denylist with Redis down: fail-closed by default (tested with the outage
 })
 
 t.test('a key rotated under load: zero failed requests', async (t) => {
-  const next = generatePrivateJwk(Math.floor(Date.now() / 1000) + 2) // published now, signs in 2 s
+  // Published now, signs 6 s from now: time for the system to boot on a busy machine (2 s was not, in one
+  // full run: the first token was already signed by the new key). The load runs until 1.5 s past the switch.
+  const activatesAt = Math.floor(Date.now() / 1000) + 6
+  const next = generatePrivateJwk(activatesAt)
   const system = await startSystem(t, { JWT_PRIVATE_KEYS: JSON.stringify({ keys: [privateJwk, next] }) })
   let pair = await tokens(system, await registerUser(system))
   const kids = new Set<string>()
   const statuses = new Map<number, number>()
-  const deadline = Date.now() + 3500
+  const deadline = activatesAt * 1000 + 1500
   await Promise.all([
     (async () => {
       while (Date.now() < deadline) {
