@@ -13,7 +13,7 @@ const SESSION_GET = 'session GET'
  * number of profile instances (one core each): each instance serves 1e6 / (CPU µs per request), and
  * one Redis core serves the measured ceiling of the mode's command (at the batch size the session run
  * sent) over its commands per request; without that measurement, 1e6 / (CPU µs per command × commands
- * per request) from the busy run, which is optimistic. Redis Cluster spreads sessions and per-user keys
+ * per request) from the busy run, an estimate. Redis Cluster spreads sessions and per-user keys
  * over its shards by hash slot, so shards multiply that ceiling.
  */
 export function capacityModel (

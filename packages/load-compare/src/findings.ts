@@ -93,7 +93,7 @@ function redisLimit (report: ReportRecord): string | undefined {
   const measured = capacity.redisCeiling
   const row = measured?.measured.find((entry) => entry.command === 'session GET' && entry.batch === measured.assumedBatch)
   const source = row === undefined
-    ? 'projected from Redis CPU per command, optimistic: no ceiling was measured'
+    ? 'projected from Redis CPU per command in the busy throughput run: no ceiling was measured'
     : `measured: ${fmt(row.ceilingCommandsPerSecond)} session GETs/s at batches of ${row.batch}` +
       (row.saturated ? '' : ', extrapolated: the client was the limit')
   const modes = limited.map((mode) => `${mode.mode} at about ${fmt(mode.redisCeilingRps as number)} req/s ` +

@@ -41,7 +41,7 @@ ${body.map((row) => `<tr>${row.map((cell, i) => `<td${i >= numericFrom ? ' class
     : `<h2>Capacity model</h2><p class="note">Measured: profile CPU per request for each mode and Redis commands per request.
 ${ceiling == null
     ? `No Redis ceiling was measured (redis-benchmark missing or the scenario not chosen): the Redis column is projected from Redis CPU per command in the busy
-throughput run (${report.capacity.redisCpuMicrosPerCommand ?? '–'} µs), which is optimistic.`
+throughput run (${report.capacity.redisCpuMicrosPerCommand ?? '–'} µs): an estimate, not a measurement (in one run it was half the measured ceiling).`
     : `The Redis column is the measured ceiling of one Redis core for the mode's command at batches of ${ceiling.assumedBatch ?? '–'} (the session run sent
 ${ceiling.measuredBatch ?? '–'} commands per read), over the mode's commands per request; beside it, the old projection from CPU per command.`}
 Projected: throughput for more profile instances (one core each) and for Redis Cluster shards, assuming the costs stay linear; the network,
