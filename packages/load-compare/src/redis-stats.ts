@@ -9,6 +9,14 @@ export interface RedisSnapshot {
   reads: number
 }
 
+/** A numeric field of an INFO answer (0 when absent). */
+export const infoField = (info: string, name: string): number =>
+  Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
+
+/** Redis's CPU so far (user + system, main thread and the rest), in microseconds, from INFO cpu (or all of INFO). */
+export const cpuMicrosOf = (info: string): number =>
+  (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6
+
 /** Reads Redis's own counters (INFO commandstats and cpu) around a run. */
 export class RedisStats {
   private readonly client: Redis
@@ -26,9 +34,7 @@ export class RedisStats {
       for (const match of commandStats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
         if (match[1] !== 'info') commands += Number(match[2])
       }
-      const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0)
-      const reads = Number(/^total_reads_processed:(\d+)/m.exec(stats)?.[1] ?? 0)
-      return { commands, cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6, reads }
+      return { commands, cpuMicros: cpuMicrosOf(cpu), reads: infoField(stats, 'total_reads_processed') }
     } catch {
       return undefined
     }

@@ -11,7 +11,7 @@ const escape = (text: string): string =>
 const STYLE = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 1rem 0; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 1rem 0; display: block; overflow-x: auto; max-width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: 0.9rem; }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { OwnRedis } from '@authpair/testing'
 import { median, round } from '../numbers.js'
+import { cpuMicrosOf, infoField } from '../redis-stats.js'
 import type { FanoutRecord } from '../schema.js'
 import { pinProcess } from '../services.js'
 
@@ -59,11 +60,10 @@ async function invalidationsOf (subscribers: Subscriber[]): Promise<number> {
 /** Redis's CPU so far (user + system), in microseconds, and its tracking table's size. */
 async function redisCounters (redis: Redis): Promise<{ cpuMicros: number, trackedItems: number, usedMemory: number }> {
   const info = await redis.info()
-  const number = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
   return {
-    cpuMicros: (number('used_cpu_user') + number('used_cpu_sys')) * 1e6,
-    trackedItems: number('tracking_total_items'),
-    usedMemory: number('used_memory')
+    cpuMicros: cpuMicrosOf(info),
+    trackedItems: infoField(info, 'tracking_total_items'),
+    usedMemory: infoField(info, 'used_memory')
   }
 }
 

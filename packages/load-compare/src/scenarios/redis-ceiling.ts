@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { OwnRedis } from '@authpair/testing'
 import { Redis } from 'ioredis'
 import { round } from '../numbers.js'
+import { cpuMicrosOf } from '../redis-stats.js'
 import type { RedisCeilingRecord } from '../schema.js'
 import { pinProcess } from '../services.js'
 
@@ -64,9 +65,7 @@ export async function redisCeiling (plan: RedisCeilingPlan, sessionValue: string
 }
 
 async function redisCpuMicros (client: Redis): Promise<number> {
-  const info = await client.info('cpu')
-  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
-  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6
+  return cpuMicrosOf(await client.info('cpu'))
 }
 
 /** One redis-benchmark run of `args`; its requests per second. */
