@@ -16,7 +16,7 @@ import { redisCeiling, type RedisCeilingPlan } from './scenarios/redis-ceiling.j
 import { revocationLag, type RevocationPlan } from './scenarios/revocation.js'
 import { storeDistance } from './scenarios/store-distance.js'
 import { defaultRate, fixedRate, throughput } from './scenarios/throughput.js'
-import { pinSelf } from './services.js'
+import { hasCommand, pinSelf } from './services.js'
 import { startStack, type ProfileRole } from './stack.js'
 import { assessTrust, DEFAULT_POLICY, runWarnings, type TrustPolicy } from './trust.js'
 
@@ -242,10 +242,6 @@ async function oneRound (harness: Harness, context: RoundContext): Promise<Round
 
 function offeredRate (runs: RunRecord[]): number | null {
   return runs.find((run) => run.scenario === 'fixed-rate')?.offeredRate ?? null
-}
-
-function hasCommand (command: string): boolean {
-  return spawnSync(command, ['--version']).status === 0
 }
 
 function gitCommit (): string | null {

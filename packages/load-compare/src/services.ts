@@ -4,7 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '@authpair/testing'
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const hasTaskset = spawnSync('taskset', ['--version']).status === 0
+/** Whether `command` is installed here (it answers `--version`). */
+export const hasCommand = (command: string): boolean => spawnSync(command, ['--version']).status === 0
+
+const hasTaskset = hasCommand('taskset')
 
 /** A service started as a process of its own, so that its CPU time is its own and can be read. */
 export interface ServiceProcess {

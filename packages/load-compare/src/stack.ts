@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { spawnSync } from 'node:child_process'
 import { generatePrivateJwk } from '@authpair/keys'
 import { deletePrefix, LatencyProxy, OwnRedis } from '@authpair/testing'
-import { pinProcess, spawnService, type ServiceProcess } from './services.js'
+import { hasCommand, pinProcess, spawnService, type ServiceProcess } from './services.js'
 
 /** The profile instances a comparison needs, one process each, differing only in configuration. */
 export const PROFILE_ROLES = {
@@ -59,7 +58,7 @@ export interface StackOptions {
   naive?: boolean
 }
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
+const hasRedisServer = hasCommand('redis-server')
 
 /**
  * Either the running deployment named by `authUrl`/`profileUrl`, or an auth process and one profile
