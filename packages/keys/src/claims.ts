@@ -12,6 +12,8 @@ export interface AccessTokenClaims {
   /** The refresh-token family that minted it: theft detection and revocation deny the whole family. */
   fid: string
   iat: number
+  /** The issue time in ms (same instant as `iat`): revocation cut-offs compare at this precision. */
+  iat_ms?: number
   exp: number
 }
 
@@ -23,7 +25,8 @@ const nonEmpty = (value: unknown) => typeof value === 'string' && value.length >
  */
 export function isAccessTokenClaims (claims: unknown): claims is AccessTokenClaims {
   if (typeof claims !== 'object' || claims === null) return false
-  const { iss, aud, sub, jti, fid, email, name, iat, exp } = claims as Record<string, unknown>
+  const { iss, aud, sub, jti, fid, email, name, iat, exp, iat_ms: iatMs } = claims as Record<string, unknown>
   return nonEmpty(iss) && (nonEmpty(aud) || Array.isArray(aud)) && nonEmpty(sub) && nonEmpty(jti) && nonEmpty(fid) &&
-    typeof email === 'string' && typeof name === 'string' && Number.isFinite(iat) && Number.isFinite(exp)
+    typeof email === 'string' && typeof name === 'string' && Number.isFinite(iat) && Number.isFinite(exp) &&
+    (iatMs === undefined || Number.isFinite(iatMs))
 }

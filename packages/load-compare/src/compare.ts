@@ -82,6 +82,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     for (const role of ['denylist', 'push', 'tracking'] as const) roles.add(role)
   }
   if (wants('outage')) roles.add('tracking-serve-cached')
+  if (wants('revocation')) { roles.add('quiet-push'); roles.add('quiet-tracking') }
   if (wants('store-distance')) { roles.add('distant'); roles.add('distant-unbatched'); roles.add('distant-tracking') }
 
   const pinning = !external && cores >= 2

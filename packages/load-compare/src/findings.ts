@@ -1,4 +1,4 @@
-import type { ReportRecord, RunRecord } from './schema.js'
+import { revocationLabel, type ReportRecord, type RunRecord } from './schema.js'
 
 const fmt = (value: number): string => Math.round(value).toLocaleString('en-US')
 const micros = (value: number | null): string => `${(value ?? 0).toFixed(1)} µs`
@@ -78,12 +78,19 @@ function outage (report: ReportRecord): string | undefined {
 
 function revocation (report: ReportRecord): string | undefined {
   if (report.revocation.length === 0) return undefined
-  const still = report.revocation.filter((entry) => entry.lagMs === null).map((entry) => entry.mode)
-  const refused = report.revocation.filter((entry) => entry.lagMs !== null)
+  const healthy = report.revocation.filter((entry) => entry.fault === undefined)
+  const faulted = report.revocation.filter((entry) => entry.fault !== undefined)
+  const still = healthy.filter((entry) => entry.lagMs === null).map((entry) => entry.mode)
+  const refused = healthy.filter((entry) => entry.lagMs !== null)
     .sort((a, b) => (a.lagMs as number) - (b.lagMs as number))
     .map((entry) => `${entry.mode} after ${ms(entry.lagMs as number)}`)
+  const underFaults = faulted.length === 0
+    ? ''
+    : ` With one connection gone silent: ${list(faulted.map((entry) => `${revocationLabel(entry)} ` +
+      (entry.lagMs === null ? 'NOT refused within its bound' : `after ${ms(entry.lagMs)}`) +
+      ` (bound ${entry.boundMs ?? '?'} ms)`))}.`
   return `A revoked credential is refused: ${list(refused)} (median, one round trip included)` +
-    (still.length === 0 ? '.' : `; ${list(still)} keeps working until the token expires.`)
+    (still.length === 0 ? '.' : `; ${list(still)} keeps working until the token expires.`) + underFaults
 }
 
 function redisLimit (report: ReportRecord): string | undefined {

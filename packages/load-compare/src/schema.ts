@@ -81,8 +81,20 @@ export const Revocation = Type.Object({
   action: Type.String({ description: 'what was done: log out, or revoke the token' }),
   lagMs: nullable(Type.Number({ minimum: 0 }), 'median time from the revoking call returning to the first refused request; null: still accepted'),
   samplesMs: Type.Array(Type.Number({ minimum: 0 })),
+  fault: Type.Optional(Type.String({
+    description: 'absent: a healthy network; otherwise the fault in force during the revocation (a connection of the profile gone silent), and the lag is to the first answer other than 200 (401, or 503 while Redis does not answer)'
+  })),
+  boundMs: Type.Optional(Type.Number({ description: 'with a fault: REVOCATION_STALENESS_MAX_MS of the instance, the lag it promises not to exceed' })),
   note: Type.Optional(Type.String())
 })
+
+/** How a revocation row is named in tables and charts: its mode, and the fault when there was one. */
+export const revocationLabel = (entry: { mode: string, fault?: string }): string =>
+  entry.fault === undefined ? entry.mode : `${entry.mode}, ${entry.fault}`
+
+/** A row's lag as text: "until exp" for a healthy mode that never refused, "past the bound" for a fault. */
+export const revocationLagText = (entry: { lagMs: number | null, fault?: string }): string =>
+  entry.lagMs !== null ? `${entry.lagMs} ms` : entry.fault === undefined ? 'until exp' : 'past the bound'
 
 export const RedisCeiling = Type.Object({
   assumedBatch: nullable(Type.Number(), 'the batch size the model uses: the measured commands per Redis read event of the session throughput run, rounded to the nearest measured batch'),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { generatePrivateJwk } from '@authpair/keys'
-import { deletePrefix, LatencyProxy, OwnRedis } from '@authpair/testing'
+import { deletePrefix, FaultProxy, LatencyProxy, OwnRedis } from '@authpair/testing'
 import { hasCommand, pinProcess, spawnService, type ServiceProcess } from './services.js'
 
 /** The profile instances a comparison needs, one process each, differing only in configuration. */
@@ -20,7 +20,10 @@ export const PROFILE_ROLES = {
   distant: { TOKEN_REVOCATION: 'off' },
   /** The same, with ioredis auto-pipelining off: one round trip per command, no waiting for a batch. */
   'distant-unbatched': { TOKEN_REVOCATION: 'off', REDIS_AUTO_PIPELINING: 'false' },
-  'distant-tracking': { TOKEN_REVOCATION: 'off', SESSION_CACHE: 'tracking' }
+  'distant-tracking': { TOKEN_REVOCATION: 'off', SESSION_CACHE: 'tracking' },
+  /** Reach Redis through the fault proxy: the revocation scenario silences one of their connections. */
+  'quiet-push': { TOKEN_REVOCATION: 'push' },
+  'quiet-tracking': { TOKEN_REVOCATION: 'off', SESSION_CACHE: 'tracking' }
 } as const
 
 export type ProfileRole = keyof typeof PROFILE_ROLES
@@ -35,6 +38,8 @@ export interface Stack {
   /** Present when this tool started Redis itself: the outage scenario needs it. */
   ownRedis?: OwnRedis
   proxy?: LatencyProxy
+  /** In front of Redis for the `quiet-*` roles: per connection, silent, reset or delayed. */
+  faults?: FaultProxy
   /** The naive express version of the same routes (reference rows), when asked for. */
   naive?: Target
   /** Targets a running deployment rather than processes of its own. */
@@ -117,11 +122,21 @@ export async function startStack (options: StackOptions): Promise<Stack> {
       cleanups.push(async () => { await distant.close() })
     }
     const proxyUrl = proxy === undefined ? undefined : await proxy.listen()
+    let faults: FaultProxy | undefined
+    if (options.roles.some((role) => role.startsWith('quiet'))) {
+      const { hostname, port } = new URL(redisUrl)
+      const quiet = new FaultProxy({ host: hostname, port: Number(port === '' ? 6379 : port) })
+      cleanups.push(async () => { await quiet.close() })
+      faults = quiet
+    }
+    const faultsUrl = faults === undefined ? undefined : await faults.listen()
+    const redisUrlFor = (role: ProfileRole) =>
+      role.startsWith('distant') ? proxyUrl as string : role.startsWith('quiet') ? faultsUrl as string : redisUrl
     const profiles: Stack['profiles'] = {}
     await Promise.all(options.roles.map(async (role) => {
       const profile = await spawnService({
         dir: 'services/profile',
-        env: { ...env, ...PROFILE_ROLES[role], REDIS_URL: role.startsWith('distant') ? proxyUrl as string : redisUrl, AUTH_URL: auth.url },
+        env: { ...env, ...PROFILE_ROLES[role], REDIS_URL: redisUrlFor(role), AUTH_URL: auth.url },
         cpu: options.serviceCpu
       })
       started.push(profile)
@@ -132,7 +147,7 @@ export async function startStack (options: StackOptions): Promise<Stack> {
       : undefined
     if (naive !== undefined) started.push(naive)
     const pids = () => [...started.map((service) => service.pid), ownRedis?.pid]
-    return { auth: auth.url, profiles, redisUrl, ownRedis, proxy, naive, external: false, env, pids, close }
+    return { auth: auth.url, profiles, redisUrl, ownRedis, proxy, faults, naive, external: false, env, pids, close }
   } catch (error) {
     await close()
     throw error

@@ -1,5 +1,5 @@
 import { findings } from './findings.js'
-import type { CapacityRecord, FanoutRecord, ReportRecord, RunRecord } from './schema.js'
+import { revocationLabel, revocationLagText, type CapacityRecord, type FanoutRecord, type ReportRecord, type RunRecord } from './schema.js'
 import { formatTable } from './table.js'
 
 export const SUMMARY_HEADER = [
@@ -52,7 +52,7 @@ export function summaryText (report: ReportRecord): string {
   }
   if (report.revocation.length > 0) {
     lines.push('', formatTable(['revocation', 'action', 'lag (median)', 'samples ms'],
-      report.revocation.map((entry) => [entry.mode, entry.action, entry.lagMs === null ? 'until exp' : `${entry.lagMs} ms`, entry.samplesMs.join(' ')])))
+      report.revocation.map((entry) => [revocationLabel(entry), entry.action, revocationLagText(entry), entry.samplesMs.join(' ')])))
   }
   if (report.capacity !== null) lines.push('', ...capacityLines(report.capacity))
   if (report.fanout !== undefined) lines.push('', ...fanoutLines(report.fanout))

@@ -22,7 +22,9 @@ for (const arrivals of ['constant', 'poisson'] as const) {
     const result = await load(await knownServer(t, { SLEEP_MS: '2' }), arrivals, 300)
     t.equal(result.errors + result.non2xx, 0)
     t.ok(result.requests > 900 * 0.85 && result.requests < 900 * 1.15, `${result.requests} requests for 300 req/s × 3 s`)
-    t.ok(result.latency.p50 >= 2 && result.latency.p50 < 4, `p50 ${result.latency.p50} ms`)
+    // Both sides' timers fire up to ~1 ms late on an idle machine, more on a busy 2-core one (4.1 ms seen
+    // in a full suite run): near the service time, never the whole-millisecond or omission-hiding answer.
+    t.ok(result.latency.p50 >= 2 && result.latency.p50 < 6, `p50 ${result.latency.p50} ms`)
     t.not(result.latency.p50, Math.round(result.latency.p50), 'finer than whole milliseconds')
     t.ok(result.latency.p50 <= result.latency.p90 && result.latency.p90 <= result.latency.p99 &&
       result.latency.p99 <= result.latency.p999 && result.latency.p999 <= result.latency.max, 'percentiles in order')

@@ -74,7 +74,14 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
   t.ok(lastSecond?.storeDown === false && lastSession !== undefined && lastSession.ok > 0 && lastSession.failed === 0,
     'sessions recover by themselves once Redis is back (reconnection backoff at most 1 s)')
 
-  const lag = Object.fromEntries(report.revocation.map((entry) => [entry.mode, entry.lagMs]))
+  const healthy = report.revocation.filter((entry) => entry.fault === undefined)
+  const lag = Object.fromEntries(healthy.map((entry) => [entry.mode, entry.lagMs]))
+  const quiet = report.revocation.filter((entry) => entry.fault !== undefined)
+  t.same(quiet.map((entry) => entry.mode).sort(), ['session+tracking', 'token+push'], 'both in-memory modes are tried with a silent connection')
+  for (const entry of quiet) {
+    t.ok(entry.lagMs !== null && entry.lagMs <= (entry.boundMs as number) + 300,
+      `${entry.mode}, ${entry.fault ?? ''}: refused ${String(entry.lagMs)} ms after the revocation (bound ${String(entry.boundMs)} ms)`)
+  }
   t.equal(lag.token, null, 'a revoked token with revocation off keeps working')
   for (const mode of ['session', 'session+tracking', 'token+denylist', 'token+push']) t.ok(typeof lag[mode] === 'number' && (lag[mode] as number) < 100, `${mode}: refused ${String(lag[mode])} ms after the revocation`)
 

@@ -1,4 +1,5 @@
 export { createRedisClient, describeRedisTarget, type RedisClient, type RedisConfig } from './client.js'
+export { ConnectionWatch, watchTimings, type ConnectionWatchOptions } from './connection-watch.js'
 export { connectRedis, RedisUnreachableError } from './connect.js'
 export { isStoreUnavailable, StoreUnavailableError } from './errors.js'
 export { redisPlugin } from './plugin.js'

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { createRedisClient, describeRedisTarget, type RedisClient, type RedisConfig } from './client.js'
 import { connectRedis } from './connect.js'
+import { ConnectionWatch } from './connection-watch.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,8 +35,24 @@ export const redisPlugin = fp<RedisPluginOptions>(async (fastify, { config, name
     healthy = true
   })
 
+  // A connection that goes silent (socket open, nothing delivered) raises no error: every command would
+  // time out, for ever. A PING that goes unanswered reconnects it (Cluster nodes are left to ioredis).
+  const watch = client.isCluster
+    ? undefined
+    : new ConnectionWatch(async () => { if (client.status === 'ready') await client.ping() }, {
+      intervalMs: 1000,
+      deadlineMs: Math.max(1000, config.REDIS_COMMAND_TIMEOUT_MS * 2),
+      onLost: (error) => {
+        if (client.status !== 'ready') return // already reconnecting
+        fastify.log.warn({ err: error, target }, 'the Redis connection stopped answering; reconnecting')
+        client.disconnect(true)
+      }
+    })
+  watch?.start()
+
   fastify.decorate<RedisClient>('redis', client)
   fastify.addHook('onClose', async () => {
+    watch?.stop()
     await client.quit().catch(() => client.disconnect())
   })
 }, { name: 'authpair-redis', fastify: '5.x' })

@@ -1,4 +1,5 @@
-export { isRevoked, publishRevocation, revocationChannel, revocationKeys } from './records.js'
+export { isRevoked, issuedAtMs, publishRevocation, revocationChannel, revocationKeys } from './records.js'
 export type { RevocableClaims, Revocation } from './records.js'
-export { denylistCheck, noRevocationCheck, pushCheck, type RevocationCheck } from './checks.js'
+export { denylistCheck, noRevocationCheck, type RevocationCheck } from './checks.js'
+export { PushRevocationCheck, type PushCheckOptions } from './push-check.js'
 export { revocationPlugin, type RevocationMode, type RevocationPluginOptions, type Revocations } from './plugin.js'

@@ -1,9 +1,12 @@
-import { isStoreUnavailable } from '@authpair/redis'
+import { ConnectionWatch, isStoreUnavailable, watchTimings } from '@authpair/redis'
 import type { Cluster, Redis } from 'ioredis'
 import { parseRecord, sessionKey, type SessionRecord } from './record.js'
 import { remainingMs, type SessionLifetimes } from './store.js'
 
-/** With Redis unreachable: answer 503 (as without the cache), or keep serving the sessions already cached. */
+/**
+ * With Redis unreachable: answer 503 (as without the cache), or keep serving the sessions already cached,
+ * for at most `maxStaleMs` past the last moment the cache was known to be current.
+ */
 export type WhenStoreDown = 'fail-closed' | 'serve-cached'
 
 /**
@@ -14,19 +17,21 @@ export type WhenStoreDown = 'fail-closed' | 'serve-cached'
 export type TrackingMode = 'default' | 'bcast'
 
 export interface TrackingCacheOptions {
-  /** Sessions kept in memory at most (oldest dropped first); 0 keeps none. */
+  /** Sessions kept in memory at most (least recently used dropped first); 0 keeps none. */
   maxEntries: number
   whenStoreDown: WhenStoreDown
   mode?: TrackingMode
+  /**
+   * The longest a logged-out session may still be served from memory, whatever the connections do
+   * (REVOCATION_STALENESS_MAX_MS, default 2000). Both connections are probed every fifth of it; a cached
+   * session is served only while both have answered a probe sent within the last `stalenessMaxMs`, and a
+   * probe unanswered for two fifths of it counts as a loss (flush, reconnect).
+   */
+  stalenessMaxMs?: number
+  /** serve-cached: how long past the last moment the cache was known current it may still answer (default 60 s). */
+  maxStaleMs?: number
   /** Errors of the two connections, and of re-establishing tracking (logged by the caller). */
   onError: (error: unknown) => void
-  /**
-   * How often the subscriber is pinged (default 1000 ms). A connection that went silent without closing
-   * (a partition, a stuck proxy) delivers no invalidations and no error: a ping not answered within this
-   * interval counts as a loss. Replies arrive in order, so an answered ping also proves that every
-   * invalidation sent before it has arrived.
-   */
-  heartbeatMs?: number
   /** Told whenever the cache starts trusting what it holds (`tracking`) or stops (`lost`). */
   onStateChange?: (state: 'tracking' | 'lost') => void
 }
@@ -40,6 +45,10 @@ export interface TrackingCacheStats {
   flushes: number
   /** Requests answered from a cached session while Redis was unreachable (serve-cached only). */
   servedWhileDown: number
+  /** Attempts to set tracking up again after a reconnection that failed (each is retried, with backoff). */
+  setupFailures: number
+  /** Times the cache stopped or started trusting what it holds. */
+  trustChanges: number
 }
 
 interface Entry {
@@ -72,7 +81,10 @@ const isStandalone = (redis: Redis | Cluster): redis is Redis => !redis.isCluste
  * Standalone Redis and Sentinel only: on Cluster, a key's invalidations come from its own shard.
  */
 export class TrackingSessionCache {
-  readonly stats: TrackingCacheStats = { hits: 0, misses: 0, invalidations: 0, flushes: 0, servedWhileDown: 0 }
+  readonly stats: TrackingCacheStats = {
+    hits: 0, misses: 0, invalidations: 0, flushes: 0, servedWhileDown: 0, setupFailures: 0, trustChanges: 0
+  }
+
   private readonly entries = new Map<string, Entry>()
   private readonly inFlight = new Map<string, Flight>()
   private readonly keyPrefix: string
@@ -83,7 +95,14 @@ export class TrackingSessionCache {
   private closed = false
   /** The subscriber connection's client id while it is subscribed. */
   private subscriberId: string | undefined
-  private heartbeat: NodeJS.Timeout | undefined
+  private readonly stalenessMaxMs: number
+  private readonly maxStaleMs: number
+  /** Round trips that prove each connection current (see `currentAsOf`). */
+  private readonly readerWatch: ConnectionWatch
+  private readonly subscriberWatch: ConnectionWatch
+  /** Re-establishing tracking: one attempt at a time, another queued behind it, failures backed off. */
+  private readonly setup: { running: boolean, again: boolean, failures: number, retry?: NodeJS.Timeout } =
+    { running: false, again: false, failures: 0 }
 
   private constructor (
     /** Reads sessions; Redis tracks the keys it reads. */
@@ -95,6 +114,17 @@ export class TrackingSessionCache {
   ) {
     this.keyPrefix = reader.options.keyPrefix ?? ''
     this.mode = options.mode ?? 'default'
+    this.stalenessMaxMs = options.stalenessMaxMs ?? 2000
+    this.maxStaleMs = options.maxStaleMs ?? 60_000
+    const timings = watchTimings(this.stalenessMaxMs)
+    // The reader is asked whether Redis still tracks it for our subscriber: a reader Redis dropped (and
+    // with it the tracking table) while its socket stayed open here answers nothing, or answers "off".
+    this.readerWatch = new ConnectionWatch(async () => { await this.checkReader() }, {
+      ...timings, onLost: (error) => { this.drop(this.reader, error) }
+    })
+    this.subscriberWatch = new ConnectionWatch(async () => { await this.subscriber.ping() }, {
+      ...timings, onLost: (error) => { this.drop(this.subscriber, error) }
+    })
   }
 
   /** Opens the two connections (duplicates of `redis`) and waits until tracking is on. */
@@ -120,14 +150,25 @@ export class TrackingSessionCache {
   }
 
   get size (): number { return this.entries.size }
-  /** Whether what is cached is trusted now: both connections up and tracking on. */
-  get isTracking (): boolean { return this.tracking }
+  /** Whether what is cached is trusted now: tracking on, and both connections proven current within the bound. */
+  get isTracking (): boolean { return this.tracking && this.isCurrent() }
 
-  /** The live session for this id, or null: from memory when tracked, else one GET. */
+  /** Epoch ms up to which every invalidation Redis sent is known to have arrived. */
+  private get currentAsOf (): number {
+    return Math.min(this.readerWatch.currentAsOf, this.subscriberWatch.currentAsOf)
+  }
+
+  /** Measured on the real clock, whatever `now` a caller passes for the sessions' own deadlines. */
+  private isCurrent (): boolean { return Date.now() - this.currentAsOf < this.stalenessMaxMs }
+
+  /** The live session for this id, or null: from memory when tracked, else one GET. `now` is for its deadlines. */
   async read (sessionId: string, now = Date.now()): Promise<SessionRecord | null> {
     const entry = this.entries.get(sessionId)
-    if (entry !== undefined && this.tracking && entry.epoch === this.epoch) {
+    if (entry !== undefined && this.tracking && entry.epoch === this.epoch && this.isCurrent()) {
       this.stats.hits++
+      // Least recently used goes first: a Map iterates in insertion order, so a hit moves to the end.
+      this.entries.delete(sessionId)
+      this.entries.set(sessionId, entry)
       return this.live(sessionId, entry.record, now)
     }
     this.stats.misses++
@@ -137,6 +178,8 @@ export class TrackingSessionCache {
       return record === null ? null : this.live(sessionId, record, now)
     } catch (error) {
       if (entry === undefined || this.options.whenStoreDown !== 'serve-cached' || !isStoreUnavailable(error)) throw error
+      // Past the ceiling a cached session is refused too: a logout everywhere made meanwhile may be in it.
+      if (Date.now() - this.currentAsOf > this.maxStaleMs) throw error
       this.stats.servedWhileDown++
       return this.live(sessionId, entry.record, now)
     }
@@ -144,7 +187,9 @@ export class TrackingSessionCache {
 
   async close (): Promise<void> {
     this.closed = true
-    clearInterval(this.heartbeat)
+    this.readerWatch.stop()
+    this.subscriberWatch.stop()
+    clearTimeout(this.setup.retry)
     this.lose()
     await Promise.all([this.reader, this.subscriber].map(async (client) => {
       await client.quit().catch(() => client.disconnect())
@@ -168,28 +213,60 @@ export class TrackingSessionCache {
     await this.track()
     if (!this.tracking) throw new Error('Redis client-side caching could not be turned on (CLIENT TRACKING)')
     // Every later 'ready' is a reconnection: tracking is set up again before anything is cached again.
-    this.subscriber.on('ready', () => { this.subscribe().then(async () => { await this.track() }).catch(this.options.onError) })
-    this.reader.on('ready', () => { this.track().catch(this.options.onError) })
-    const interval = this.options.heartbeatMs ?? 1000
-    this.heartbeat = setInterval(() => { this.checkSubscriber(interval) }, interval).unref()
+    for (const client of [this.reader, this.subscriber]) client.on('ready', () => { this.establish() })
+    this.readerWatch.start()
+    this.subscriberWatch.start()
   }
 
-  /** A subscriber that does not answer a PING within `deadlineMs` is treated as lost and reconnected. */
-  private checkSubscriber (deadlineMs: number): void {
-    if (!this.tracking) return
-    const epoch = this.epoch
-    let timer: NodeJS.Timeout | undefined
-    const silent = new Promise<'silent'>((resolve) => { timer = setTimeout(() => resolve('silent'), deadlineMs) })
-    Promise.race([this.subscriber.ping(), silent]).then((outcome) => {
-      if (outcome === 'silent' && epoch === this.epoch) this.dropSubscriber()
-    }, () => { if (epoch === this.epoch) this.dropSubscriber() }).finally(() => { clearTimeout(timer) })
+  /**
+   * Sets tracking up again (subscribe if needed, then track), once at a time; a failure is counted and
+   * retried with backoff, so a set-up that failed is never left for the next disconnection to repair.
+   */
+  private establish (): void {
+    if (this.closed) return
+    if (this.setup.running) {
+      this.setup.again = true
+      return
+    }
+    clearTimeout(this.setup.retry)
+    this.setup.running = true
+    this.setup.again = false
+    const attempt = async () => {
+      if (this.subscriberId === undefined && this.subscriber.status === 'ready') await this.subscribe()
+      await this.track()
+    }
+    attempt().then(() => { this.setup.failures = 0 }, (error: unknown) => {
+      this.stats.setupFailures++
+      this.options.onError(error)
+      const delayMs = Math.min(100 * 2 ** this.setup.failures++, 5000)
+      this.setup.retry = setTimeout(() => { this.establish() }, delayMs).unref()
+    }).finally(() => {
+      this.setup.running = false
+      if (this.setup.again) this.establish()
+    })
   }
 
-  private dropSubscriber (): void {
-    this.options.onError(new Error('the invalidation connection stopped answering; reconnecting it'))
-    this.subscriberId = undefined
+  /** Tracking on, and for our subscriber: a probe that fails otherwise (the reader is then reconnected). */
+  private async checkReader (): Promise<void> {
+    if (this.reader.status !== 'ready') return
+    const info: unknown = await this.reader.call('CLIENT', 'TRACKINGINFO')
+    if (!this.tracking) return // being set up: only the answer mattered
+    const fields = Array.isArray(info) ? info : []
+    const flags: unknown = fields[fields.indexOf('flags') + 1]
+    const redirect: unknown = fields[fields.indexOf('redirect') + 1]
+    if (!Array.isArray(flags) || !flags.includes('on') || String(redirect) !== this.subscriberId) {
+      throw new Error('Redis no longer tracks the session reader for our invalidation connection')
+    }
+  }
+
+  /** A connection that stopped answering (or a reader Redis stopped tracking): lost, and reconnected. */
+  private drop (client: Redis, error: Error): void {
+    if (this.closed || client.status !== 'ready') return // already closed or reconnecting: 'close' said so
+    const which = client === this.reader ? 'session reader' : 'invalidation connection'
+    this.options.onError(new Error(`the ${which} failed its check (${error.message}); reconnecting it`))
+    if (client === this.subscriber) this.subscriberId = undefined
     this.lose()
-    this.subscriber.disconnect(true)
+    client.disconnect(true)
   }
 
   /** Learns the subscriber's client id (the redirect target), then subscribes: once per connection. */
@@ -205,6 +282,7 @@ export class TrackingSessionCache {
     if (this.closed || this.reader.status !== 'ready' || id === undefined) return
     const attempt = ++this.epoch
     this.tracking = false
+    const startedAt = Date.now()
     const options = this.mode === 'bcast' ? ['BCAST', 'PREFIX', this.keyPrefix + sessionKey('')] : []
     // OFF first: after a subscriber-only reconnection the reader is still tracking for the old id.
     await this.reader.client('TRACKING', 'OFF')
@@ -214,7 +292,11 @@ export class TrackingSessionCache {
     // Whatever was kept across the outage (serve-cached) was not tracked by these connections.
     this.flush()
     this.epoch++
+    // Nothing cached now was read before tracking was on: both connections are current as of its start.
+    this.readerWatch.reset(startedAt)
+    this.subscriberWatch.reset(startedAt)
     this.tracking = true
+    this.stats.trustChanges++
     this.options.onStateChange?.('tracking')
   }
 
@@ -226,7 +308,9 @@ export class TrackingSessionCache {
     for (const flight of this.inFlight.values()) flight.invalidated = true
     this.inFlight.clear()
     if (this.options.whenStoreDown === 'fail-closed') this.flush()
-    if (wasTracking) this.options.onStateChange?.('lost')
+    if (!wasTracking) return
+    this.stats.trustChanges++
+    this.options.onStateChange?.('lost')
   }
 
   private flush (): void {
@@ -281,11 +365,15 @@ export class TrackingSessionCache {
     return await flight.promise
   }
 
+  /**
+   * Evicting a session here does not untrack it in Redis (there is no per-key untracking): its later
+   * invalidation, if any, finds nothing to drop, which is harmless.
+   */
   private remember (sessionId: string, record: SessionRecord): void {
     if (this.options.maxEntries === 0) return
     if (this.entries.size >= this.options.maxEntries && !this.entries.has(sessionId)) {
-      const oldest = this.entries.keys().next().value
-      if (oldest !== undefined) this.entries.delete(oldest)
+      const leastRecent = this.entries.keys().next().value
+      if (leastRecent !== undefined) this.entries.delete(leastRecent)
     }
     this.entries.set(sessionId, { record, epoch: this.epoch })
   }

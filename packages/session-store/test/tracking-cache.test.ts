@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { OwnRedis, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
-import { SessionStore, TrackingSessionCache, sessionKey, type SessionRecord, type WhenStoreDown } from '../src/index.js'
+import { SessionStore, TrackingSessionCache, sessionKey, type SessionRecord, type TrackingMode, type WhenStoreDown } from '../src/index.js'
 import { sessionRecord } from './fixtures.js'
 
 const LIFETIMES = { idleTtlMs: 60_000, absoluteTtlMs: 600_000 }
@@ -23,7 +23,14 @@ async function until (check: () => boolean, timeoutMs = 3000): Promise<boolean> 
 
 interface Setup { redis: Redis, store: SessionStore, cache: TrackingSessionCache }
 
-interface SetupOptions { whenStoreDown?: WhenStoreDown, maxEntries?: number, keyPrefix?: string }
+interface SetupOptions {
+  whenStoreDown?: WhenStoreDown
+  maxEntries?: number
+  keyPrefix?: string
+  mode?: TrackingMode
+  maxStaleMs?: number
+  username?: string
+}
 
 async function setup (
   t: { teardown: (fn: () => unknown) => void }, url = SHARED_REDIS_URL, options: SetupOptions = {}
@@ -31,6 +38,7 @@ async function setup (
   const redis = new Redis(url, {
     keyPrefix: options.keyPrefix ?? uniquePrefix('tracking'),
     connectionName: 'tracking-test',
+    ...(options.username === undefined ? {} : { username: options.username, password: 'secret' }),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -38,7 +46,11 @@ async function setup (
   })
   await redis.connect()
   const cache = await TrackingSessionCache.start(redis, LIFETIMES, {
-    maxEntries: options.maxEntries ?? 100, whenStoreDown: options.whenStoreDown ?? 'fail-closed', onError: () => {}
+    maxEntries: options.maxEntries ?? 100,
+    whenStoreDown: options.whenStoreDown ?? 'fail-closed',
+    mode: options.mode ?? 'default',
+    maxStaleMs: options.maxStaleMs,
+    onError: () => {}
   })
   t.teardown(async () => {
     await cache.close()
@@ -47,20 +59,30 @@ async function setup (
   return { redis, store: new SessionStore(redis, LIFETIMES), cache }
 }
 
-t.test('a session read once is served from memory until Redis says it changed', async (t) => {
-  const { store, cache } = await setup(t)
-  const record = newRecord()
-  await store.save('s1', record)
-  t.same(await cache.read('s1'), record)
-  t.same(await cache.read('s1'), record)
-  t.same(await cache.read('s1'), record)
-  t.equal(cache.stats.misses, 1, 'one GET')
-  t.equal(cache.stats.hits, 2, 'then memory')
+for (const mode of ['default', 'bcast'] as const) {
+  t.test(`${mode}: a session read once is served from memory until Redis says it changed`, async (t) => {
+    const { store, cache } = await setup(t, SHARED_REDIS_URL, { mode })
+    const record = newRecord()
+    await store.save('s1', record)
+    t.same(await cache.read('s1'), record)
+    t.same(await cache.read('s1'), record)
+    t.same(await cache.read('s1'), record)
+    t.equal(cache.stats.misses, 1, 'one GET')
+    t.equal(cache.stats.hits, 2, 'then memory')
 
-  await store.destroy('s1') // a logout, through another connection
-  t.ok(await until(() => cache.stats.invalidations > 0), 'the invalidation arrives')
-  t.equal(await cache.read('s1'), null, 'the logged-out session is refused')
-})
+    await store.destroy('s1') // a logout, through another connection
+    t.ok(await until(() => cache.stats.invalidations > 0), 'the invalidation arrives')
+    t.equal(await cache.read('s1'), null, 'the logged-out session is refused')
+
+    const touched = newRecord(Date.now() - 10_000)
+    await store.save('s1b', touched)
+    await cache.read('s1b')
+    const now = Date.now()
+    await store.touch('s1b', touched, now)
+    t.ok(await until(() => cache.stats.invalidations > 1), 'a touch invalidates')
+    t.equal((await cache.read('s1b'))?.lastSeenAt, now, 'the next read sees it')
+  })
+}
 
 t.test('every change to the key evicts: a touch, an expiry, a write under another connection', async (t) => {
   const { redis, store, cache } = await setup(t)
@@ -177,16 +199,66 @@ t.test('losing the reader connection (its tracking state goes with it) drops the
   t.equal(await cache.read('s9'), null)
 })
 
-t.test('memory is bounded by maxEntries, oldest first', async (t) => {
+t.test('memory is bounded by maxEntries, least recently used first', async (t) => {
   const { store, cache } = await setup(t, SHARED_REDIS_URL, { maxEntries: 2 })
-  for (const id of ['a', 'b', 'c']) {
+  for (const id of ['a', 'b']) {
     await store.save(id, newRecord())
     await cache.read(id)
   }
+  await cache.read('a') // a hit: 'a' is now the most recently used
+  await store.save('c', newRecord())
+  await cache.read('c')
   t.equal(cache.size, 2)
   const misses = cache.stats.misses
   await cache.read('a')
-  t.equal(cache.stats.misses, misses + 1, 'the oldest was dropped')
+  t.equal(cache.stats.misses, misses, 'the session used a moment ago stayed')
+  await cache.read('b')
+  t.equal(cache.stats.misses, misses + 1, 'the least recently used was dropped')
+
+  t.test('a dropped session stays tracked in Redis, and its invalidation is harmless', async (t) => {
+    // 'b' was read back (dropping 'c'); drop it again by reading 'c', then change it in Redis.
+    await cache.read('c')
+    const invalidations = cache.stats.invalidations
+    await store.destroy('a')
+    t.ok(await until(() => cache.stats.invalidations > invalidations), 'Redis still announces the dropped key')
+    t.equal(await cache.read('a'), null, 'which is read from Redis again')
+    t.ok(cache.isTracking, 'and nothing else was disturbed')
+    const hits = cache.stats.hits
+    t.ok(await cache.read('c'))
+    t.equal(cache.stats.hits, hits + 1, 'the other entries still serve from memory')
+  })
+})
+
+t.test('a set-up that fails after a reconnection is retried until tracking is back', async (t) => {
+  const own = await OwnRedis.start()
+  t.teardown(async () => { await own.stop() })
+  const admin = new Redis(own.url)
+  t.teardown(() => { admin.disconnect() })
+  await admin.acl('SETUSER', 'cache', 'on', '>secret', '~*', '&*', '+@all')
+  const { store, cache } = await setup(t, own.url, { username: 'cache' })
+  await admin.acl('SETUSER', 'cache', '-client|tracking')
+  await admin.client('KILL', 'USER', 'cache') // every connection of the cache reconnects, and cannot track
+  t.ok(await until(() => cache.stats.setupFailures >= 2, 5000), 'the failure is counted, and retried')
+  t.notOk(cache.isTracking)
+  await admin.acl('SETUSER', 'cache', '+client|tracking')
+  t.ok(await until(() => cache.isTracking, 10_000), 'a retry succeeds once Redis allows it')
+  await store.save('r1', newRecord())
+  await cache.read('r1')
+  await store.destroy('r1')
+  t.ok(await until(() => cache.stats.invalidations > 0), 'and invalidations arrive again')
+})
+
+t.test('serve-cached answers from memory for at most maxStaleMs', async (t) => {
+  const own = await OwnRedis.start()
+  t.teardown(async () => { await own.stop() })
+  const { store, cache } = await setup(t, own.url, { whenStoreDown: 'serve-cached', maxStaleMs: 1000 })
+  await store.save('m1', newRecord())
+  await cache.read('m1')
+  await own.kill()
+  const down = Date.now()
+  t.ok(await cache.read('m1'), 'served from memory at first')
+  await sleep(1200 - (Date.now() - down))
+  await t.rejects(cache.read('m1'), 'refused (503) once the cache may be older than the ceiling')
 })
 
 t.test('Redis down: fail-closed refuses, serve-cached answers cached sessions and forgets them at reconnect', async (t) => {

@@ -125,6 +125,7 @@ export function parseSetCookies (
   }
   return cookies
 }
+export { FaultProxy, type Fault, type ProxiedConnection } from './fault-proxy.js'
 export { LatencyProxy } from './latency-proxy.js'
 export { OwnRedisCluster, OwnSentinelGroup } from './topologies.js'
 

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { ProfileConfig } from './config.js'
 import { JwksCache } from './lib/jwks-cache.js'
-import { sessionCacheMetrics } from './lib/session-cache-metrics.js'
+import { revocationTrustMetrics, sessionCacheMetrics } from './lib/session-cache-metrics.js'
 import { authenticatePlugin } from './plugins/authenticate.js'
 import { profilesPlugin } from './plugins/profiles.js'
 import meRoutes from './routes/me/index.js'
@@ -51,13 +51,23 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
   await app.register(revocationPlugin, {
     mode: config.TOKEN_REVOCATION,
     denylistWhenStoreDown: config.DENYLIST_WHEN_STORE_DOWN,
-    clockLeewaySeconds: config.JWT_CLOCK_LEEWAY
+    pushWhenStoreDown: config.PUSH_WHEN_STORE_DOWN,
+    clockLeewaySeconds: config.JWT_CLOCK_LEEWAY,
+    stalenessMaxMs: config.REVOCATION_STALENESS_MAX_MS
   })
 
   const store = new SessionStore(app.redis, {
     idleTtlMs: config.SESSION_IDLE_TTL * 1000, absoluteTtlMs: config.SESSION_ABSOLUTE_TTL * 1000
   })
   const cache = config.SESSION_CACHE === 'tracking' ? await startSessionCache(app, store, config) : undefined
+  revocationTrustMetrics(app.metrics, {
+    push: config.TOKEN_REVOCATION === 'push'
+      ? { trusted: () => app.revocations.trusted, changes: () => app.revocations.trustChanges }
+      : undefined,
+    'session-tracking': cache === undefined
+      ? undefined
+      : { trusted: () => cache.isTracking, changes: () => cache.stats.trustChanges }
+  })
   await app.register(authenticatePlugin, {
     sessions: new SessionReader(store, {
       secret: config.SESSION_SECRET, secure: cookieSecure(config), signatureCacheSize: config.TOKEN_CACHE_SIZE, cache
@@ -83,6 +93,8 @@ async function startSessionCache (
   const cache = await TrackingSessionCache.start(app.redis, store.lifetimes, {
     maxEntries: config.SESSION_CACHE_SIZE,
     whenStoreDown: config.SESSION_CACHE_WHEN_STORE_DOWN,
+    stalenessMaxMs: config.REVOCATION_STALENESS_MAX_MS,
+    maxStaleMs: config.SESSION_CACHE_MAX_STALE_MS,
     onError: (error) => {
       if (Date.now() - warnedAt < 10_000) return // one line per 10 s of outage, not one per retry
       warnedAt = Date.now()

@@ -11,15 +11,29 @@ export const ProfileConfigSchema = Type.Object({
     default: 'fail-closed',
     description: 'denylist mode with Redis unreachable: refuse token requests (503), or accept them unchecked (revoked tokens work until Redis is back)'
   }),
+  PUSH_WHEN_STORE_DOWN: Type.Union([Type.Literal('serve-held'), Type.Literal('fail-closed')], {
+    default: 'serve-held',
+    description: 'push mode, while its pushed set is not trusted and Redis does not answer the denylist either: accept tokens that the revocations this instance holds do not refuse (token requests keep working; a revocation made while only this instance is cut off is missed until the token expires), or refuse them (503: REVOCATION_STALENESS_MAX_MS holds whatever fails)'
+  }),
+  REVOCATION_STALENESS_MAX_MS: Type.Integer({
+    minimum: 100,
+    default: 2000,
+    description: 'push and SESSION_CACHE=tracking: the longest a revoked credential may still be accepted from memory, whatever the Redis connections do (they are probed every fifth of it; past it, requests are checked in Redis, or refused with 503 when Redis does not answer)'
+  }),
   SESSION_CACHE: Type.Union([Type.Literal('off'), Type.Literal('tracking')], {
     default: 'off',
     description: 'off: one Redis GET per session request; tracking: sessions served from memory, evicted by Redis client-side-caching invalidations'
   }),
   SESSION_CACHE_WHEN_STORE_DOWN: Type.Union([Type.Literal('fail-closed'), Type.Literal('serve-cached')], {
     default: 'fail-closed',
-    description: 'SESSION_CACHE=tracking with Redis unreachable: refuse session requests (503), or keep serving the sessions already cached (a logout made before the outage that had not reached this instance is not seen; none can succeed during it)'
+    description: 'SESSION_CACHE=tracking with Redis unreachable from this instance: refuse session requests (503), or keep serving the sessions already cached for up to SESSION_CACHE_MAX_STALE_MS (a logout made meanwhile, possible when only this instance is cut off, is not seen until then)'
   }),
-  SESSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'sessions kept in memory at most with SESSION_CACHE=tracking (oldest dropped first)' }),
+  SESSION_CACHE_MAX_STALE_MS: Type.Integer({
+    minimum: 0,
+    default: 60000,
+    description: 'serve-cached: how long past the last moment the cache was known current a cached session may still be served; past it, 503'
+  }),
+  SESSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'sessions kept in memory at most with SESSION_CACHE=tracking (least recently used dropped first)' }),
   TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'entries of the verified-token cache, and of the verified-cookie-signature cache (0: both off)' }),
   JWKS_REFETCH_COOLDOWN_MS: Type.Integer({ minimum: 0, default: 30000, description: 'at most one JWKS refetch per this interval for unknown kids' }),
   AUTH_URL: Type.String({ default: 'http://127.0.0.1:3001', pattern: '^https?://', description: 'where the JWKS is fetched' })

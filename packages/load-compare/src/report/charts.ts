@@ -1,6 +1,6 @@
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import type { ReportRecord } from '../schema.js'
+import { revocationLabel, revocationLagText, type ReportRecord } from '../schema.js'
 
 /** One chart of the report: a title, what it shows, and its Vega-Lite specification. */
 export interface Chart {
@@ -117,7 +117,9 @@ export function charts (report: ReportRecord): Chart[] {
   }
 
   if (report.revocation.length > 0) {
-    const values = report.revocation.map((entry) => ({ mode: entry.mode, lag: entry.lagMs, text: entry.lagMs === null ? 'still accepted: until exp' : `${entry.lagMs} ms` }))
+    const values = report.revocation.map((entry) => ({
+      mode: revocationLabel(entry), lag: entry.lagMs, text: entry.lagMs === null ? `still accepted: ${revocationLagText(entry)}` : revocationLagText(entry)
+    }))
     list.push({
       id: 'revocation',
       title: 'Revocation lag: from logout or revoke to the first refusal',

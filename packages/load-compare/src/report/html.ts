@@ -1,4 +1,4 @@
-import type { ReportRecord } from '../schema.js'
+import { revocationLabel, revocationLagText, type ReportRecord } from '../schema.js'
 import {
   CEILING_HEADER, ceilingRows, FANOUT_HEADER, fanoutRows, leadLines, MODEL_HEADER, modelRows, SCALE_HEADER, scaleRows,
   SUMMARY_HEADER, summaryRow
@@ -72,7 +72,7 @@ touched every ${report.fanout.scaleAssumptions.touchIntervalSeconds} s, ${report
 each session read by ${report.fanout.scaleAssumptions.instancesHoldingASession} instances between two writes.</p>
 ${table(SCALE_HEADER, scaleRows(report.fanout), 1)}`
   const revocation = report.revocation.map((entry) =>
-    `<tr><td>${escape(entry.mode)}</td><td>${escape(entry.action)}</td><td class="n">${entry.lagMs === null ? 'until exp' : `${entry.lagMs} ms`}</td><td>${escape(entry.note ?? entry.samplesMs.join(', '))}</td></tr>`)
+    `<tr><td>${escape(revocationLabel(entry))}</td><td>${escape(entry.action)}</td><td class="n">${revocationLagText(entry)}</td><td>${escape(entry.note ?? entry.samplesMs.join(', '))}</td></tr>`)
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>authpair load-compare report</title><style>${STYLE}</style></head>

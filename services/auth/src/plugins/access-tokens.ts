@@ -20,7 +20,10 @@ export interface AccessTokenOptions {
   audience: string
 }
 
-/** Access JWTs through @fastify/jwt: RS256 only, `typ: at+jwt`, kid; iss, aud, sub, name, email, iat, exp, jti, fid. */
+/**
+ * Access JWTs through @fastify/jwt: RS256 only, `typ: at+jwt`, kid; iss, aud, sub, name, email, iat,
+ * iat_ms, exp, jti, fid.
+ */
 export const accessTokensPlugin = fp<AccessTokenOptions>(async (fastify, { keys, ttlSeconds, issuer, audience }) => {
   const initial = keys.signingKey()
   await fastify.register(jwt, {
@@ -38,7 +41,18 @@ export const accessTokensPlugin = fp<AccessTokenOptions>(async (fastify, { keys,
   fastify.decorate('signAccessToken', async (user: User, family: string) => {
     // Looked up per token, so a key published ahead of time starts signing when its time comes.
     const key = keys.signingKey()
-    const claims = { sub: user.id, name: user.name, email: user.email, jti: randomUUID(), fid: family }
+    // `iat` is whole seconds; `iat_ms` tells a token from a revocation cut-off in the same second. The
+    // signer takes iat (and so exp) from the same instant.
+    const issuedMs = Date.now()
+    const claims = {
+      sub: user.id,
+      name: user.name,
+      email: user.email,
+      jti: randomUUID(),
+      fid: family,
+      iat: issuedMs / 1000,
+      iat_ms: issuedMs
+    }
     return fastify.jwt.sign(claims, { key: key.privatePem, kid: key.kid })
   })
 

@@ -19,7 +19,8 @@ export const logoutEverywherePlugin = fp<LogoutEverywhereOptions>(async (fastify
     // Every access token issued up to now, by any family, is denied until the last of them expires (denylist
     // and push modes). Taken after the families are unlisted, so no token minted by a refresh that ran
     // before them escapes.
-    const now = Math.floor(Date.now() / 1000)
-    await fastify.revocations.publish({ kind: 'user', sub: userId, before: now, exp: now + accessTtlSeconds })
+    // To the millisecond (tokens carry `iat_ms`): a login right after this is not caught by it.
+    const nowMs = Date.now()
+    await fastify.revocations.publish({ kind: 'user', sub: userId, beforeMs: nowMs, exp: Math.ceil(nowMs / 1000) + accessTtlSeconds })
   })
 }, { name: 'authpair-logout-everywhere', dependencies: ['authpair-redis', 'authpair-refresh-tokens', 'authpair-revocation'] })

@@ -8,7 +8,8 @@ export function sessionCacheMetrics (registry: Registry, cache: TrackingSessionC
     misses: 'session reads that went to Redis',
     invalidations: 'session keys Redis said changed',
     flushes: 'times the whole cache was dropped (tracking lost, re-established, or Redis flushed)',
-    servedWhileDown: 'session requests answered from memory while Redis was unreachable (serve-cached)'
+    servedWhileDown: 'session requests answered from memory while Redis was unreachable (serve-cached)',
+    setupFailures: 'attempts to set tracking up again after a reconnection that failed (each retried with backoff)'
   } as const
   for (const [stat, help] of Object.entries(counters) as Array<[keyof typeof counters, string]>) {
     const name = stat.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
@@ -36,5 +37,40 @@ export function sessionCacheMetrics (registry: Registry, cache: TrackingSessionC
     help: '1 while Redis tracking is on and the cache is trusted, 0 while it is lost',
     registers: [registry],
     collect () { this.set(cache.isTracking ? 1 : 0) }
+  })
+}
+
+interface TrustSource {
+  trusted: () => boolean
+  changes: () => number
+}
+
+/**
+ * Whether each in-memory revocation path (pushed revocations, the tracked session cache) is trusted now,
+ * and how often that changed: 0 means requests are being checked in Redis (or refused) instead.
+ */
+export function revocationTrustMetrics (
+  registry: Registry, sources: Record<'push' | 'session-tracking', TrustSource | undefined>
+): void {
+  const present = Object.entries(sources).filter((entry): entry is [string, TrustSource] => entry[1] !== undefined)
+  if (present.length === 0) return
+  // eslint-disable-next-line no-new
+  new Gauge({
+    name: 'authpair_revocation_trusted',
+    help: '1 while what this instance holds in memory is proven current within REVOCATION_STALENESS_MAX_MS',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+    collect () { for (const [mode, source] of present) this.set({ mode }, source.trusted() ? 1 : 0) }
+  })
+  // eslint-disable-next-line no-new
+  new Counter({
+    name: 'authpair_revocation_trust_changes_total',
+    help: 'times the in-memory revocation state was lost or trusted again',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const [mode, source] of present) this.inc({ mode }, source.changes())
+    }
   })
 }
