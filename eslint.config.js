@@ -13,6 +13,25 @@ const notTheOther = (other) => ({
   }]
 })
 
+/**
+ * The packages' layers, lowest first: a package's source imports only packages of lower layers, never one
+ * of its own layer or above (tests may import anything, the testing package included). Services, examples
+ * and load-compare sit on top.
+ */
+const layers = [
+  ['config', 'redis'],
+  ['keys', 'session-store', 'revocation'],
+  ['verify', 'service-kit']
+]
+const above = ['services', 'examples', 'packages/load-compare', 'packages/testing']
+const layerZones = layers.flatMap((layer, level) => layer.map((name) => ({
+  target: `packages/${name}/src`,
+  from: [
+    ...layer.filter((other) => other !== name), ...layers.slice(level + 1).flat()
+  ].map((other) => `packages/${other}`).concat(above),
+  message: `packages/${name} sits in layer ${level + 1} of eslint.config.js: it imports only lower layers.`
+})))
+
 // One linter and formatter for the whole tree: neostandard (the Fastify organisation's style) with TypeScript,
 // plus the guard rails of the house style: lines of at most 120 columns, and the import boundaries.
 export default [
@@ -25,7 +44,14 @@ export default [
       }]
     }
   },
-  { files: ['packages/**'], rules: { 'no-restricted-imports': ['error', noServices] } },
+  {
+    rules: {
+      // Another package is imported by its name, never by a relative path into its files.
+      'import-x/no-relative-packages': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }]
+    }
+  },
+  { files: ['packages/**', 'examples/**'], rules: { 'no-restricted-imports': ['error', noServices] } },
   { files: ['services/auth/**'], rules: { 'no-restricted-imports': ['error', notTheOther('profile')] } },
   { files: ['services/profile/**'], rules: { 'no-restricted-imports': ['error', notTheOther('auth')] } }
 ]

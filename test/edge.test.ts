@@ -1,6 +1,7 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import { freePort, parseSetCookies, sessionCookieOf } from '@authpair/testing'
+// eslint-disable-next-line import-x/no-relative-packages -- a script of the repository root, not a package
 import { startGateway } from '../scripts/dev-gateway.mjs'
 import { me, PASSWORD, post, registerUser, startSystem, tokens, type System } from './helpers.js'
 

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:http'
 import t from 'tap'
 import { freePort } from '@authpair/testing'
+// eslint-disable-next-line import-x/no-relative-packages -- a script of the repository root, not a package
 import { startGateway } from '../scripts/dev-gateway.mjs'
 import { startSystem } from './helpers.js'
 

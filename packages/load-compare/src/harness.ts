@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis'
+import { sessionCommands } from '@authpair/session-store'
 import { AuthClient, type Session } from './auth-client.js'
 import { runLoad, type LoadOptions, type LoadResult } from './load.js'
 import { runOpenLoop, type Arrivals } from './open-loop.js'
@@ -128,7 +129,7 @@ export class Harness {
     try {
       let cursor = '0'
       do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.stack.env.REDIS_KEY_PREFIX ?? ''}sess:*`, 'COUNT', 1000)
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.stack.env.REDIS_KEY_PREFIX ?? ''}${sessionCommands.pattern}`, 'COUNT', 1000)
         const value = keys[0] === undefined ? null : await redis.get(keys[0])
         if (value !== null) return value
         cursor = next

@@ -107,7 +107,9 @@ export async function startStack (options: StackOptions): Promise<Stack> {
       LOGIN_LIMIT_PER_ACCOUNT: '100000',
       REGISTER_LIMIT_PER_IP: '100000',
       JWT_ISSUER: 'authpair-compare',
-      JWT_AUDIENCE: 'authpair'
+      JWT_AUDIENCE: 'authpair',
+      // The ceiling route, /bench/bare, exists only when asked for.
+      BENCH_ROUTES: 'true'
     }
     const started: ServiceProcess[] = []
     cleanups.push(async () => { await Promise.all(started.map(async (service) => await service.stop())) })

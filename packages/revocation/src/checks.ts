@@ -1,6 +1,6 @@
 import { isStoreUnavailable } from '@authpair/redis'
 import type { Cluster, Redis } from 'ioredis'
-import { isRevoked, revocationKeys, type RevocableClaims } from './records.js'
+import { denylistKeys, isRevoked, type RevocableClaims } from './records.js'
 
 /** How a verified token's revocation is checked: the three modes of TOKEN_REVOCATION. */
 export interface RevocationCheck {
@@ -25,11 +25,7 @@ export function denylistCheck (
       let family: string | null | undefined
       let before: string | null | undefined
       try {
-        [denied, family, before] = await redis.mget(
-          revocationKeys.deniedJti(claims.sub, claims.jti),
-          revocationKeys.deniedFamily(claims.sub, claims.fid),
-          revocationKeys.revokedBefore(claims.sub)
-        )
+        [denied, family, before] = await redis.mget(denylistKeys(claims))
       } catch (error) {
         if (!failOpen || !isStoreUnavailable(error)) throw error
         onUnchecked(error)

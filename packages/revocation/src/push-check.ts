@@ -47,10 +47,13 @@ export class PushRevocationCheck implements RevocationCheck {
   private closed = false
 
   private constructor (private readonly redis: Redis | Cluster, private readonly options: PushCheckOptions) {
-    // Subscribed again by us after each reconnection, then the log reloaded: in that order.
+    // Subscribed again by us after each reconnection, then the log reloaded: in that order. Connected by
+    // `start`, whatever the caller's client does.
     this.subscriber = redis instanceof Redis
-      ? redis.duplicate({ connectionName: `${redis.options.connectionName ?? 'authpair'}:revocations`, autoResubscribe: false })
-      : redis.duplicate()
+      ? redis.duplicate({
+        connectionName: `${redis.options.connectionName ?? 'authpair'}:revocations`, autoResubscribe: false, lazyConnect: true
+      })
+      : redis.duplicate([], { lazyConnect: true })
     this.watch = new ConnectionWatch(async () => { await this.subscriber.ping() }, {
       ...watchTimings(options.stalenessMaxMs),
       onLost: (error) => { this.dropSubscriber(error) }

@@ -35,6 +35,18 @@ export const revocationKeys = {
 /** Pub/sub channels are not covered by ioredis' keyPrefix: the prefix is added here. */
 export const revocationChannel = (keyPrefix: string) => `${keyPrefix}revocations`
 
+/**
+ * The keys (and the channel) this package owns, spelled by its builders with placeholders: the README's key
+ * table is checked against it.
+ */
+export const ownedKeys: readonly string[] = [
+  revocationKeys.deniedJti('<user id>', '<jti>'),
+  revocationKeys.deniedFamily('<user id>', '<fid>'),
+  revocationKeys.revokedBefore('<user id>'),
+  revocationKeys.log,
+  revocationChannel('<prefix>')
+]
+
 /** Records a revocation for all three modes: denylist keys, the log, and a message to subscribers. */
 export async function publishRevocation (
   redis: Redis | Cluster, keyPrefix: string, revocation: Revocation, now = Date.now()
@@ -66,4 +78,21 @@ export function issuedAtMs (claims: RevocableClaims): number {
 /** Whether a token's claims are revoked by one of the revocations held for its user. */
 export function isRevoked (claims: RevocableClaims, denied: boolean, revokedBeforeMs: number | null): boolean {
   return denied || (revokedBeforeMs !== null && issuedAtMs(claims) <= revokedBeforeMs)
+}
+
+/**
+ * The read a denylist check sends for a token's claims, for tools that replay it against Redis directly
+ * (load-compare's Redis-ceiling scenario): the real keys, spelled only here.
+ */
+export function denylistReadCommand (claims: Pick<RevocableClaims, 'sub' | 'jti' | 'fid'>): string[] {
+  return ['MGET', ...denylistKeys(claims)]
+}
+
+/** The three keys a denylist check reads for a token, in one slot (the user's hash tag). */
+export function denylistKeys (claims: Pick<RevocableClaims, 'sub' | 'jti' | 'fid'>): [string, string, string] {
+  return [
+    revocationKeys.deniedJti(claims.sub, claims.jti),
+    revocationKeys.deniedFamily(claims.sub, claims.fid),
+    revocationKeys.revokedBefore(claims.sub)
+  ]
 }

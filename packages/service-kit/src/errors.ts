@@ -17,6 +17,13 @@ export const ErrorBody = Type.Object({
 }, { $id: 'ErrorBody' })
 
 const contractCodeOf = new WeakMap<object, ContractCode>()
+const retryAfterOf = new WeakMap<object, number>()
+
+/** Marks an answer that says when to come back (429 rate_limited, 503 overloaded): sent as `Retry-After`. */
+export function retryAfter<E extends Error> (error: E, seconds: number): E {
+  retryAfterOf.set(error, seconds)
+  return error
+}
 
 /**
  * A coded error class (`AUTH_INVALID_CREDENTIALS`, …) that the error handler answers with its status and
@@ -58,6 +65,8 @@ function answer (error: FastifyError, isStoreUnavailable: (error: unknown) => bo
   if (isStoreUnavailable(error)) return [503, 'store_unavailable', 'The session and token store is unavailable; try again shortly']
   const known = FASTIFY_CODES[error.code]
   if (known !== undefined) return [known[0], known[1], error.message]
+  // A plugin's own 503 (e.g. @authpair/verify before any signing key is known): a dependency is unavailable.
+  if (error.statusCode === 503) return [503, 'store_unavailable', error.message]
   // A JSON syntax error from the body parser, or another 4xx raised by a plugin.
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) return [status, STATUS_CODES[status] ?? 'invalid_request', error.message]
@@ -94,13 +103,10 @@ export const errorContractPlugin = fp<ErrorContractOptions>(async (
     const [status, code, message] = answer(error, isStoreUnavailable)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     else if (status !== 401 && status !== 404) request.log.info({ code, status, reason: error.message }, 'request refused')
-    // An error that knows when to come back says so (429 rate_limited, 503 overloaded).
-    const retryAfter = (error as { retryAfter?: unknown }).retryAfter
-    if (typeof retryAfter === 'number' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', retryAfter)
-    if (status === 401 && reply.getHeader('www-authenticate') === undefined) {
-      const challenge = (error as { wwwAuthenticate?: string }).wwwAuthenticate
-      if (challenge !== undefined) reply.header('www-authenticate', challenge)
-    }
+    // An error that knows when to come back says so (429 rate_limited, 503 overloaded). A 401's challenge
+    // (WWW-Authenticate) is set on the reply by whoever refused.
+    const seconds = retryAfterOf.get(error)
+    if (seconds !== undefined && reply.getHeader('retry-after') === undefined) reply.header('retry-after', seconds)
     if (code === 'store_unavailable') return answerPastTheHooks(reply, status, { error: code, message })
     return reply.code(status).type('application/json; charset=utf-8').send({ error: code, message })
   })

@@ -1,4 +1,4 @@
-export { defineError, errorContractPlugin, ErrorBody, type ContractCode } from './errors.js'
+export { defineError, errorContractPlugin, retryAfter, ErrorBody, type ContractCode } from './errors.js'
 export { loggerOptions, REDACTED_PATHS, serializeError } from './logger.js'
 export { DisplayName, DisplayText } from './text.js'
 export { metricsPlugin } from './metrics.js'

@@ -134,9 +134,9 @@ export class TrackingSessionCache {
     if (!isStandalone(redis)) throw new Error('Session tracking needs a standalone or Sentinel Redis, not Redis Cluster')
     const name = redis.options.connectionName ?? 'authpair'
     const cache = new TrackingSessionCache(
-      redis.duplicate({ connectionName: `${name}:session-cache` }),
+      redis.duplicate({ connectionName: `${name}:session-cache`, lazyConnect: true }),
       // Subscribed again by us after each reconnection, once its new client id is known.
-      redis.duplicate({ connectionName: `${name}:invalidations`, autoResubscribe: false }),
+      redis.duplicate({ connectionName: `${name}:invalidations`, autoResubscribe: false, lazyConnect: true }),
       lifetimes,
       options
     )

@@ -30,6 +30,13 @@ return taken`
 const SESSION = 's:'
 const FAMILY = 'f:'
 
+/** The user's index: a script that must see it with other keys of the user names it in its KEYS. */
+export const indexKey = (userId: string): string => `user:{${userId}}:index`
+/** The index field that marks a refresh-token family; present while the family may still be used. */
+export const familyField = (family: string): string => `${FAMILY}${family}`
+/** A key in the user's slot, for a record that a script must read together with the index. */
+export const userKey = (userId: string, suffix: string): string => `user:{${userId}}:${suffix}`
+
 /**
  * What each user has logged in with: a hash in one slot (hash tag on the user id) whose fields `s:<handle>`
  * map a session's public handle to its session id, and whose fields `f:<family>` mark refresh-token
@@ -39,63 +46,56 @@ const FAMILY = 'f:'
 export class UserIndex {
   constructor (private readonly redis: Redis | Cluster) {}
 
-  /** The hash's key: a script that must see the index with other keys of the user names it in its KEYS. */
-  static key (userId: string): string { return `user:{${userId}}:index` }
-  /** The field that marks a family; present while the family may still be used. */
-  static familyField (family: string): string { return `${FAMILY}${family}` }
-  /** A key in the user's slot, for a record that a script must read together with the index. */
-  static userKey (userId: string, suffix: string): string { return `user:{${userId}}:${suffix}` }
-
   async addSession (userId: string, handle: string, sessionId: string, ttlMs: number): Promise<void> {
-    await this.redis.hset(UserIndex.key(userId), `${SESSION}${handle}`, sessionId)
+    await this.redis.hset(indexKey(userId), `${SESSION}${handle}`, sessionId)
     await this.extend(userId, ttlMs)
   }
 
   async sessionIdOf (userId: string, handle: string): Promise<string | null> {
-    return await this.redis.hget(UserIndex.key(userId), `${SESSION}${handle}`)
+    return await this.redis.hget(indexKey(userId), `${SESSION}${handle}`)
   }
 
   /** The user's indexed sessions as [handle, session id], live or not yet pruned. */
   async sessions (userId: string): Promise<Array<[string, string]>> {
-    return Object.entries(await this.redis.hgetall(UserIndex.key(userId)))
+    return Object.entries(await this.redis.hgetall(indexKey(userId)))
       .filter(([field]) => field.startsWith(SESSION))
       .map(([field, sessionId]) => [field.slice(SESSION.length), sessionId])
   }
 
   async dropSessions (userId: string, handles: string[]): Promise<void> {
     if (handles.length === 0) return
-    await this.redis.hdel(UserIndex.key(userId), ...handles.map((handle) => `${SESSION}${handle}`))
+    await this.redis.hdel(indexKey(userId), ...handles.map((handle) => `${SESSION}${handle}`))
   }
 
   /**
-   * Lists a new family and writes its record (a hash under `recordKey`, in the user's slot: see `userKey`) in
-   * one atomic step, so a log out everywhere sees either both or neither: never a listed family without its
-   * record, nor a record it cannot reach.
+   * Lists a member under `field` and writes its record (a hash under `record.key`, in the user's slot: see
+   * `userKey`) in one atomic step, so a log out everywhere sees either both or neither: never a listed member
+   * without its record, nor a record it cannot reach.
    */
-  async addFamily (
-    userId: string, family: string, record: { key: string, fields: Record<string, string>, ttlMs: number }
+  async addWithRecord (
+    userId: string, field: string, record: { key: string, fields: Record<string, string>, ttlMs: number }
   ): Promise<void> {
-    await this.redis.eval(ADD_WITH_RECORD, 2, UserIndex.key(userId), record.key,
-      UserIndex.familyField(family), record.ttlMs, record.ttlMs, ...Object.entries(record.fields).flat())
+    await this.redis.eval(ADD_WITH_RECORD, 2, indexKey(userId), record.key,
+      field, record.ttlMs, record.ttlMs, ...Object.entries(record.fields).flat())
   }
 
-  async dropFamily (userId: string, family: string): Promise<void> {
-    await this.redis.hdel(UserIndex.key(userId), UserIndex.familyField(family))
+  async dropField (userId: string, field: string): Promise<void> {
+    await this.redis.hdel(indexKey(userId), field)
   }
 
   async families (userId: string): Promise<string[]> {
-    return (await this.redis.hkeys(UserIndex.key(userId)))
+    return (await this.redis.hkeys(indexKey(userId)))
       .filter((field) => field.startsWith(FAMILY)).map((field) => field.slice(FAMILY.length))
   }
 
   /** Removes every family from the index and returns them, atomically (log out everywhere). */
   async takeFamilies (userId: string): Promise<string[]> {
-    const fields = await this.redis.eval(TAKE_FIELDS, 1, UserIndex.key(userId), FAMILY) as string[]
+    const fields = await this.redis.eval(TAKE_FIELDS, 1, indexKey(userId), FAMILY) as string[]
     return fields.map((field) => field.slice(FAMILY.length))
   }
 
   /** Makes the index live at least `ttlMs` more. */
   async extend (userId: string, ttlMs: number): Promise<void> {
-    await this.redis.eval(EXTEND_EXPIRY, 1, UserIndex.key(userId), ttlMs)
+    await this.redis.eval(EXTEND_EXPIRY, 1, indexKey(userId), ttlMs)
   }
 }

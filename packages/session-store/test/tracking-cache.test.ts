@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { OwnRedis, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
-import { SessionStore, TrackingSessionCache, sessionKey, type SessionRecord, type TrackingMode, type WhenStoreDown } from '../src/index.js'
+import { SessionStore, TrackingSessionCache, type SessionRecord, type TrackingMode, type WhenStoreDown } from '../src/index.js'
+import { sessionKey } from '../src/record.js'
 import { sessionRecord } from './fixtures.js'
 
 const LIFETIMES = { idleTtlMs: 60_000, absoluteTtlMs: 600_000 }

@@ -2,7 +2,7 @@ import { cookieSecure, isProduction } from '@authpair/config'
 import { buildService } from '@authpair/service-kit'
 import { loadKeyRing } from '@authpair/keys'
 import { revocationPlugin } from '@authpair/revocation'
-import { sessionCookieName, SessionStore } from '@authpair/session-store'
+import { RefreshFamilies, sessionCookieName, SessionStore } from '@authpair/session-store'
 import cookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
@@ -73,7 +73,7 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
     ttlSeconds: config.REFRESH_TOKEN_TTL,
     maxAgeSeconds: config.REFRESH_FAMILY_MAX_AGE,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL,
-    index: store.index
+    families: new RefreshFamilies(app.redis, store.index)
   })
   await app.register(logoutEverywherePlugin, { store, accessTtlSeconds: config.ACCESS_TOKEN_TTL })
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createPublicKey } from 'node:crypto'
 import { createVerifier } from 'fast-jwt'
 import { generatePrivateJwk } from '@authpair/keys'
-import { revocationKeys } from '@authpair/revocation'
+import { denylistReadCommand } from '@authpair/revocation'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, newEmail, PASSWORD, register, sessionLogin } from './helpers.js'
 
@@ -129,7 +129,9 @@ t.test('revoke: the family dies, the Bearer jti is denied until exp, unknown tok
   })
   t.equal(response.statusCode, 204)
   t.equal((await refresh(app, pair.refresh_token)).statusCode, 401)
-  const ttl = await app.redis.pttl(revocationKeys.deniedJti(user.id, claims.jti))
+  // The denylist keys as a verifier reads them: [MGET, jti's, family's, user-wide cut-off].
+  const [, deniedJti] = denylistReadCommand({ sub: user.id, jti: claims.jti, fid: claims.fid })
+  const ttl = await app.redis.pttl(deniedJti as string)
   t.ok(ttl > 890_000 && ttl <= 901_000, `jti denied until exp + JWT_CLOCK_LEEWAY (ttl ${ttl} ms)`)
 
   for (const token of [pair.refresh_token, 'unknown', 'a'.repeat(22) + '.' + 'b'.repeat(43)]) {
@@ -154,7 +156,8 @@ t.test('log out everywhere also revokes every refresh-token family and marks ear
   t.equal(response.statusCode, 204)
   t.equal((await refresh(app, a.refresh_token)).statusCode, 401)
   t.equal((await refresh(app, b.refresh_token)).statusCode, 401)
-  const before = Number(await app.redis.get(revocationKeys.revokedBefore(user.id)))
+  const [, , , revokedBefore] = denylistReadCommand({ sub: user.id, jti: 'any', fid: 'any' })
+  const before = Number(await app.redis.get(revokedBefore as string))
   t.ok(before >= ((await verifyWithJwks(app, b.access_token)).iat_ms ?? Infinity), 'tokens issued so far fall before the revocation time (ms)')
   t.equal((await refresh(app, (await tokenLogin(app, email)).refresh_token)).statusCode, 201, 'a new login works afterwards')
 })

@@ -36,6 +36,10 @@ export const ProfileConfigSchema = Type.Object({
   SESSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'sessions kept in memory at most with SESSION_CACHE=tracking (least recently used dropped first)' }),
   TOKEN_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000, description: 'entries of the verified-token cache, and of the verified-cookie-signature cache (0: both off)' }),
   JWKS_REFETCH_COOLDOWN_MS: Type.Integer({ minimum: 0, default: 30000, description: 'at most one JWKS refetch per this interval for unknown kids' }),
+  BENCH_ROUTES: Type.Boolean({
+    default: false,
+    description: 'serve GET /bench/bare (no authentication), the ceiling load-compare and pnpm bench measure against; off in production'
+  }),
   AUTH_URL: Type.String({ default: 'http://127.0.0.1:3001', pattern: '^https?://', description: 'where the JWKS is fetched' })
 })
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface, type Interface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
+import { sampleRecord, sessionCommands } from '@authpair/session-store'
 import { OwnRedis } from '@authpair/testing'
 import { median, round } from '../numbers.js'
 import { cpuMicrosOf, infoField } from '../redis-stats.js'
@@ -18,17 +19,8 @@ export interface FanoutPlan {
 }
 
 const SUBSCRIBER = fileURLToPath(new URL('../fanout/subscriber.ts', import.meta.url))
-const RECORD = JSON.stringify({
-  userId: 'u',
-  email: 'a@example.com',
-  name: 'A',
-  handle: 'h',
-  csrfToken: 'c',
-  createdAt: Date.now(),
-  lastSeenAt: Date.now(),
-  userAgent: 'ua',
-  ip: '127.0.0.1'
-})
+const RECORD = sampleRecord('fanout')
+const TTL_MS = 3_600_000
 
 interface Subscriber { child: ChildProcess, lines: Interface, next: () => Promise<string> }
 
@@ -73,8 +65,10 @@ async function writeAll (redis: Redis, sessions: number, kind: 'existing' | 'new
   for (let i = 0; i < sessions; i += 200) {
     const batch = redis.pipeline()
     for (let j = i; j < Math.min(sessions, i + 200); j++) {
-      if (kind === 'existing') batch.set(`sess:s${j}`, RECORD, 'PX', 3_600_000, 'XX')
-      else batch.set(`sess:new${j}`, RECORD, 'PX', 3_600_000)
+      const [command, ...args] = kind === 'existing'
+        ? sessionCommands.write(`s${j}`, RECORD, TTL_MS, true)
+        : sessionCommands.write(`new${j}`, RECORD, TTL_MS)
+      batch.call(command as string, ...args)
     }
     await batch.exec()
   }
@@ -148,7 +142,10 @@ async function measureFanout (plan: FanoutPlan): Promise<Measured> {
       await redis.flushall()
       for (let i = 0; i < plan.sessions; i += 500) {
         const batch = redis.pipeline()
-        for (let j = i; j < Math.min(plan.sessions, i + 500); j++) batch.set(`sess:s${j}`, RECORD, 'PX', 3_600_000)
+        for (let j = i; j < Math.min(plan.sessions, i + 500); j++) {
+          const [command, ...args] = sessionCommands.write(`s${j}`, RECORD, TTL_MS)
+          batch.call(command as string, ...args)
+        }
         await batch.exec()
       }
     }

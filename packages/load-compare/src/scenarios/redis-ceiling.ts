@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { denylistReadCommand } from '@authpair/revocation'
+import { sessionCommands } from '@authpair/session-store'
 import { OwnRedis } from '@authpair/testing'
 import { Redis } from 'ioredis'
 import { round } from '../numbers.js'
@@ -17,11 +20,15 @@ export interface RedisCeilingPlan {
   benchCpu?: number
 }
 
-/** What a profile request asks of Redis, with a real value: a session record as the auth service wrote it. */
+/**
+ * What a profile request asks of Redis, as the owning packages send it: the session's GET with a real
+ * value (a session record as the auth service wrote it), and the denylist's MGET of a token's three keys.
+ */
 function commandsToMeasure (sessionValue: string): Array<{ name: string, args: string[], setup: string[][] }> {
+  const read = sessionCommands.read('ceiling')
   return [
-    { name: 'session GET', args: ['GET', 'sess:ceiling'], setup: [['SET', 'sess:ceiling', sessionValue]] },
-    { name: 'denylist MGET (3 absent keys)', args: ['MGET', 'revoked:jti:u:j', 'revoked:fid:u:f', 'revoked:before:u'], setup: [] }
+    { name: 'session GET', args: read, setup: [['SET', read[1] as string, sessionValue]] },
+    { name: 'denylist MGET (3 absent keys)', args: denylistReadCommand({ sub: randomUUID(), jti: randomUUID(), fid: 'f'.repeat(22) }), setup: [] }
   ]
 }
 

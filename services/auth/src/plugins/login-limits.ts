@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { retryAfter } from '@authpair/service-kit'
 import { InvalidCredentials, RateLimited } from '../errors.js'
 import { clientBucket } from '../lib/client-address.js'
 import type { HashLane } from '../lib/hash-gate.js'
@@ -78,8 +79,8 @@ export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, { windowS
       taken.push(key)
       if (await redis.eval(TAKE, 1, key, windowMs) as number <= max) continue
       await giveBack(taken)
-      const retryAfter = Math.max(1, Math.ceil(await redis.pttl(key) / 1000))
-      throw Object.assign(new RateLimited(`${retryAfter} s`), { retryAfter })
+      const seconds = Math.max(1, Math.ceil(await redis.pttl(key) / 1000))
+      throw retryAfter(new RateLimited(`${seconds} s`), seconds)
     }
     request.loginAttempt = { lane: deviceId === null ? 'anonymous' : 'owner', deviceId, counterKeys: taken }
   })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { UserIndex } from '@authpair/session-store'
+import type { RefreshFamilies } from '@authpair/session-store'
 import fp from 'fastify-plugin'
 import { randomToken } from '../lib/random.js'
 import type { User } from './users.js'
@@ -29,41 +29,8 @@ declare module 'fastify' {
   }
 }
 
-const familyKey = (userId: string, family: string) => UserIndex.userKey(userId, `rt:${family}`)
-const spentKey = (userId: string, family: string) => UserIndex.userKey(userId, `rt:${family}:spent`)
 const hash = (secret: string) => createHash('sha256').update(secret).digest('base64url')
 const TOKEN_PATTERN = /^([0-9a-f-]{36})\.([\w-]{22})\.([\w-]{43})$/
-
-// Atomic rotation. KEYS: family hash, spent set, user index (one slot: the user's hash tag).
-// ARGV: presented hash, new hash, idle ttl ms, now ms, the family's index field.
-// Returns 'ok' with the user fields, 'reuse' (a spent token: the family is now revoked), or 'invalid'.
-const ROTATE = `
-local family = redis.call('HMGET', KEYS[1], 'current', 'revoked', 'email', 'name', 'expiresAt')
-if not family[1] or family[2] == '1' then return {'invalid'} end
-if redis.call('HEXISTS', KEYS[3], ARGV[5]) == 0 then return {'invalid'} end
-if family[1] == ARGV[1] then
-  local left = tonumber(family[5]) - tonumber(ARGV[4])
-  if left <= 0 then return {'invalid'} end
-  local ttl = math.min(tonumber(ARGV[3]), left)
-  redis.call('HSET', KEYS[1], 'current', ARGV[2])
-  redis.call('SADD', KEYS[2], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  return {'ok', family[3], family[4]}
-end
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[1], 'revoked', '1')
-  return {'reuse'}
-end
-return {'invalid'}`
-
-// Revokes a family only for a token that belongs to it (current or spent). Returns 1 when it did.
-const REVOKE = `
-local current = redis.call('HGET', KEYS[1], 'current')
-if not current then return 0 end
-if current ~= ARGV[1] and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'revoked', '1')
-return 1`
 
 export interface RefreshTokensOptions {
   /** REFRESH_TOKEN_TTL: a family unused this long ends. */
@@ -72,18 +39,17 @@ export interface RefreshTokensOptions {
   maxAgeSeconds: number
   /** ACCESS_TOKEN_TTL: how long the access tokens a revoked family minted can still live. */
   accessTtlSeconds: number
-  /** The per-user index the families are listed in, so log out everywhere reaches them. */
-  index: UserIndex
+  /** Where families are kept, listed in the user's index so log out everywhere reaches them. */
+  families: RefreshFamilies
 }
 
 export const refreshTokensPlugin = fp<RefreshTokensOptions>(async (fastify, options) => {
-  const { ttlSeconds, maxAgeSeconds, accessTtlSeconds, index } = options
-  const redis = fastify.redis
+  const { ttlSeconds, maxAgeSeconds, accessTtlSeconds, families } = options
   const ttlMs = ttlSeconds * 1000
 
   /** A dead family takes its access tokens with it: denied in denylist and push modes until they expire. */
   async function denyFamily (userId: string, family: string): Promise<void> {
-    await index.dropFamily(userId, family)
+    await families.unlist(userId, family)
     const exp = Math.floor(Date.now() / 1000) + accessTtlSeconds
     await fastify.revocations.publish({ kind: 'family', sub: userId, fid: family, exp })
   }
@@ -92,9 +58,11 @@ export const refreshTokensPlugin = fp<RefreshTokensOptions>(async (fastify, opti
     const family = randomToken(16)
     const secret = randomToken(32)
     const expiresAt = Date.now() + maxAgeSeconds * 1000
-    await index.addFamily(user.id, family, {
-      key: familyKey(user.id, family),
-      fields: { current: hash(secret), email: user.email, name: user.name, revoked: '0', expiresAt: String(expiresAt) },
+    await families.create(user.id, family, {
+      currentHash: hash(secret),
+      email: user.email,
+      name: user.name,
+      expiresAt,
       ttlMs: Math.min(ttlMs, maxAgeSeconds * 1000)
     })
     return { token: `${user.id}.${family}.${secret}`, family }
@@ -110,30 +78,25 @@ export const refreshTokensPlugin = fp<RefreshTokensOptions>(async (fastify, opti
     if (parsed === null) return null
     const [userId, family, secret] = parsed
     const next = randomToken(32)
-    const [outcome, email, name] = await redis.eval(
-      ROTATE, 3, familyKey(userId, family), spentKey(userId, family), UserIndex.key(userId),
-      hash(secret), hash(next), ttlMs, Date.now(), UserIndex.familyField(family)
-    ) as string[]
-    if (outcome === 'reuse') {
+    const rotation = await families.rotate(userId, family, hash(secret), hash(next), ttlMs)
+    if (rotation.outcome === 'reuse') {
       fastify.log.warn({ family, userId }, 'refresh token reuse: family revoked, its access tokens denied')
       await denyFamily(userId, family)
     }
-    if (outcome !== 'ok') return null
-    await index.extend(userId, ttlMs)
-    return { user: { id: userId, email: email as string, name: name as string }, token: `${userId}.${family}.${next}`, family }
+    if (rotation.outcome !== 'ok') return null
+    return { user: { id: userId, email: rotation.email, name: rotation.name }, token: `${userId}.${family}.${next}`, family }
   }
 
   async function revoke (token: string): Promise<void> {
     const parsed = parse(token)
     if (parsed === null) return
     const [userId, family, secret] = parsed
-    const revoked = await redis.eval(REVOKE, 2, familyKey(userId, family), spentKey(userId, family), hash(secret))
-    if (revoked === 1) await denyFamily(userId, family)
+    if (await families.revokeIfOwned(userId, family, hash(secret))) await denyFamily(userId, family)
   }
 
   async function revokeAllForUser (userId: string): Promise<void> {
     // Unlisted at once: no family can rotate again. Its access tokens fall to the caller's user-wide denial.
-    await index.takeFamilies(userId)
+    await families.unlistAll(userId)
   }
 
   fastify.decorate('refreshTokens', { issue, rotate, revoke, revokeAllForUser })

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { retryAfter } from '@authpair/service-kit'
 import { RateLimited } from '../errors.js'
 import { clientBucket } from '../lib/client-address.js'
 
@@ -41,7 +42,7 @@ export const registrationLimitsPlugin = fp<RegistrationLimitOptions>(async (fast
     for (const limit of limits) {
       const verdict = await limit(request)
       if (!verdict.isAllowed && verdict.isExceeded) {
-        throw Object.assign(new RateLimited(`${verdict.ttlInSeconds} s`), { retryAfter: verdict.ttlInSeconds })
+        throw retryAfter(new RateLimited(`${verdict.ttlInSeconds} s`), verdict.ttlInSeconds)
       }
     }
   })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
+import { retryAfter } from '@authpair/service-kit'
 import { EmailTaken, Overloaded } from '../errors.js'
 import { GateFull, HashGate, type HashGateOptions, type HashLane } from '../lib/hash-gate.js'
 import { hashPassword, verifyPassword } from '../lib/passwords.js'
@@ -48,7 +49,7 @@ export const usersPlugin = fp<HashGateOptions>(async (fastify, gateOptions) => {
     try {
       return await gate.run(lane, work)
     } catch (error) {
-      if (error instanceof GateFull) throw Object.assign(new Overloaded(), { retryAfter: 1 })
+      if (error instanceof GateFull) throw retryAfter(new Overloaded(), 1)
       throw error
     }
   }

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { Identity } from './authenticate.js'
+import type { Identity } from '@authpair/verify'
 
 export interface Profile {
   id: string

@@ -5,8 +5,8 @@ import { createPrivateKey, createPublicKey, createSign, randomUUID, verify } fro
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { generatePrivateJwk } from '@authpair/keys'
-import { JwksCache } from '../src/lib/jwks-cache.js'
-import { TokenVerifier } from '../src/lib/token-verifier.js'
+import { JwksCache } from '../src/jwks-cache.js'
+import { TokenVerifier } from '../src/token-verifier.js'
 
 const ISSUER = 'http://127.0.0.1:3001'
 const AUDIENCE = 'authpair'

@@ -1,6 +1,6 @@
 import { isAccessTokenClaims, type AccessTokenClaims } from '@authpair/keys'
 import { ExpiringCache } from '@authpair/session-store'
-import { KeysUnavailable } from '../errors.js'
+import { KeysUnavailable } from './errors.js'
 import type { JwksCache } from './jwks-cache.js'
 
 /** Why a token was refused: the reason goes into the 401's message. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { createPrivateKey, createSign } from 'node:crypto'
 import { generatePrivateJwk, loadKeyRing } from '@authpair/keys'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { JwksCache } from '../src/lib/jwks-cache.js'
+import { JwksCache } from '../src/jwks-cache.js'
 
 const options = { issuer: 'https://issuer.test', audience: 'authpair', clockLeewaySeconds: 1 }
 
