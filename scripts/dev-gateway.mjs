@@ -23,7 +23,15 @@ export async function startGateway ({ port, host = '127.0.0.1', auth, profile })
       refuse(res, 400, 'invalid_request', 'Only origin-form request targets (/path) are forwarded')
       return
     }
-    const path = target.split('?')[0]
+    // Decided on the path the service will route: dot segments resolved, percent-escapes decoded, so
+    // `/./metrics`, `/v1/../metrics` and `/%6Detrics` are all `/metrics` here as they are there.
+    let path
+    try {
+      path = decodeURIComponent(new URL(target, 'http://gateway').pathname)
+    } catch {
+      refuse(res, 400, 'invalid_request', 'The path is not valid percent-encoding')
+      return
+    }
     if (HIDDEN.test(path)) {
       refuse(res, 404, 'not_found', 'Not served by the gateway')
       return

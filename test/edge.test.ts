@@ -101,12 +101,16 @@ t.test('unknown body fields and hostile characters are refused, not dropped or s
   t.equal((await post(`${system.auth}/v1/users`, { email: `u.${Date.now()}@example.com`, password: PASSWORD, name: 'A', role: 'admin' })).status, 400)
   t.equal((await post(`${system.auth}/v1/tokens`, { email, password: PASSWORD, scope: 'all' })).status, 400)
 
-  for (const [label, name] of [['RLO', 'abc\u202Etxt.exe'], ['LRI', 'a\u2066b'], ['escape', 'a\u001b[31mred'], ['NUL', 'a\u0000b'], ['C1', 'a\u0085b']]) {
+  const hostile = [['RLO', 'abc\u202Etxt.exe'], ['LRI', 'a\u2066b'], ['escape', 'a\u001b[31mred'], ['NUL', 'a\u0000b'], ['C1', 'a\u0085b'],
+    ['LINE SEPARATOR', 'a\u2028b'], ['PARAGRAPH SEPARATOR', 'a\u2029b'], ['ZWSP', 'Ann\u200B'], ['WORD JOINER', 'A\u2060nn'], ['BOM', '\uFEFFAnn']]
+  for (const [label, name] of hostile) {
     t.equal((await patch({ name })).status, 400, `name with ${label}`)
     t.equal((await post(`${system.auth}/v1/users`, { email: `n${label}.${Date.now()}@example.com`, password: PASSWORD, name })).status, 400, `registration name with ${label}`)
   }
   t.equal((await patch({ bio: 'evil \u202E' })).status, 400, 'bio with a bidi override')
+  t.equal((await patch({ bio: 'one\u2028two' })).status, 400, 'bio with a line separator')
   t.equal((await patch({ bio: 'line one\nline two', name: 'Zoë 李 🙂' })).status, 200, 'newlines in a bio, and any script or emoji in a name, are fine')
+  t.equal((await patch({ name: 'می\u200Cخواهم 👨\u200D👩\u200D👧' })).status, 200, 'ZWNJ (Persian) and ZWJ (emoji sequences) are kept')
 })
 
 t.test('a Secure session cookie is __Host-sid, and both services read it', async (t) => {
@@ -140,6 +144,11 @@ t.test('the development gateway forwards origin-form targets to its two services
   const profilePort = new URL(system.profile).port
   t.match(await raw(port, `GET //127.0.0.1:${profilePort}/metrics HTTP/1.1`), /^HTTP\/1\.1 400 /, '//host/path is not a way out')
   t.match(await raw(port, `GET http://127.0.0.1:${profilePort}/metrics HTTP/1.1`), /^HTTP\/1\.1 400 /, 'nor an absolute URL')
+  // Sent as written (fetch would resolve the dot segments itself): the gateway decides on the path the
+  // service will route, decoded and normalised.
+  for (const path of ['/%6Detrics', '/./metrics', '/v1/../metrics', '/%64ocs/json']) {
+    t.match(await raw(port, `GET ${path} HTTP/1.1`), /^HTTP\/1\.1 404 /, `${path} is not a way round it`)
+  }
   for (const path of ['/metrics', '/docs', '/docs/json', '/bench/bare']) {
     const answer = await fetch(`http://127.0.0.1:${port}${path}`)
     t.equal(answer.status, 404, `${path} is not served by the gateway`)

@@ -1,3 +1,5 @@
+import proxyAddr from '@fastify/proxy-addr'
+import ipaddr from 'ipaddr.js'
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox'
@@ -159,6 +161,33 @@ export function trustProxySetting (text: string): TrustProxy | undefined {
   return entries.every(isAddressOrCidr) ? entries : undefined
 }
 
+// The widest ranges production may trust: a proxy tier, never the Internet (or half of it, twice).
+const WIDEST_PREFIX = { ipv4: 8, ipv6: 32 }
+
+/**
+ * What is wrong with a TRUST_PROXY list: anything Fastify's proxy-addr refuses (it would crash the boot with
+ * a TypeError: `0.0.0.0/0`, `::/0`), and, in production, any range wider than /8 (IPv4) or /32 (IPv6), so
+ * that no set of ranges (`0.0.0.0/1,128.0.0.0/1`) can trust every address.
+ */
+function trustedRangeProblems (entries: string[], production: boolean): string[] {
+  try {
+    proxyAddr.compile(entries)
+  } catch (error) {
+    return [`TRUST_PROXY: ${(error as Error).message} (to trust every hop say true, which production refuses)`]
+  }
+  if (!production) return []
+  const tooWide = entries.filter((entry) => {
+    if (!entry.includes('/')) return false
+    const [address, bits] = ipaddr.parseCIDR(entry)
+    const mapped = address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+    return mapped ? bits - 96 < WIDEST_PREFIX.ipv4 : bits < WIDEST_PREFIX[address.kind()]
+  })
+  return tooWide.length === 0
+    ? []
+    : [`TRUST_PROXY: ${tooWide.join(', ')} trusts too many addresses for production: name the proxies ` +
+      `(IPv4 ranges of /${WIDEST_PREFIX.ipv4} or narrower, IPv6 of /${WIDEST_PREFIX.ipv6} or narrower)`]
+}
+
 /** Rules that span several variables, or depend on NODE_ENV. */
 function crossFieldProblems (config: CommonConfig): string[] {
   const problems: string[] = []
@@ -175,6 +204,8 @@ function crossFieldProblems (config: CommonConfig): string[] {
   } else if (trustProxy === true && isProduction(config)) {
     problems.push('TRUST_PROXY=true believes every X-Forwarded-For hop, so any client can claim any address: ' +
       'set the number of proxies in front of the service (e.g. 1) or their addresses')
+  } else if (Array.isArray(trustProxy)) {
+    problems.push(...trustedRangeProblems(trustProxy, isProduction(config)))
   }
   if (config.REDIS_SENTINELS !== undefined && config.REDIS_SENTINEL_NAME === undefined) {
     problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS')

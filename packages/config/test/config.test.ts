@@ -71,3 +71,18 @@ t.test('TRUST_PROXY: false, a hop count, or the proxies\' addresses; never every
   t.same(problems({ ...production, TRUST_PROXY: '1' }), [])
   t.match(problems({ TRUST_PROXY: 'nginx' }), [/^TRUST_PROXY: must be false, a hop count/])
 })
+
+t.test('TRUST_PROXY ranges: what proxy-addr refuses is one config line; production trusts no range wider than /8 or /32', async (t) => {
+  const problems = (env: Record<string, string>) => {
+    try { loadConfig(CommonConfigSchema, env); return [] } catch (error) { return (error as ConfigError).problems }
+  }
+  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) }
+  t.match(problems({ TRUST_PROXY: '0.0.0.0/0' }), [/^TRUST_PROXY: invalid range on address: 0\.0\.0\.0\/0/], 'a config error, not a TypeError at boot')
+  t.match(problems({ TRUST_PROXY: '::/0' }), [/^TRUST_PROXY: invalid range/])
+  t.match(problems({ ...production, TRUST_PROXY: '0.0.0.0/1,128.0.0.0/1' }), [/^TRUST_PROXY: 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 trusts too many/],
+    'two halves of the Internet are the Internet')
+  t.match(problems({ ...production, TRUST_PROXY: 'fd00::/8' }), [/fd00::\/8 trusts too many/])
+  t.match(problems({ ...production, TRUST_PROXY: '::ffff:0.0.0.0/96' }), [/trusts too many/], 'the IPv4-mapped form counts as IPv4')
+  t.same(problems({ ...production, TRUST_PROXY: '10.0.0.0/8, 192.168.0.10, fd00:1234::/32' }), [], 'a proxy tier is fine')
+  t.same(problems({ TRUST_PROXY: '0.0.0.0/1,128.0.0.0/1' }), [], 'outside production the width is yours to choose')
+})

@@ -26,6 +26,11 @@ export function isStoreUnavailable (error: unknown): boolean {
     if (e instanceof StoreUnavailableError) return true
     if (UNAVAILABLE_NAMES.has(e.name)) return true
     if (e.name === 'ReplyError' && UNAVAILABLE_REPLIES.test(e.message)) return true
+    // A MULTI discarded because a queued command was refused: unavailable when that refusal was (OOM…).
+    if (e.name === 'ReplyError' && e.message.startsWith('EXECABORT')) {
+      const previous = (e as { previousErrors?: unknown }).previousErrors
+      if (Array.isArray(previous) && previous.some((cause) => isStoreUnavailable(cause))) return true
+    }
     const code = (e as { code?: unknown }).code
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true
     if (UNAVAILABLE_MESSAGES.some((m) => e instanceof Error && e.message.includes(m))) return true

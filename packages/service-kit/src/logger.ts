@@ -14,16 +14,17 @@ type SerializedError = { type: string, message: string, stack: string, [key: str
 /**
  * Errors as pino serializes them, less what a store client attaches: ioredis puts the failed command on its
  * errors (`command: { name, args }`), and the arguments are session ids, session records with their CSRF
- * token, password hashes. Only the command's name is kept, on the error and on every cause.
+ * token, password hashes, profile fields. Only the command's name is kept, at every depth: causes, a
+ * transaction's `previousErrors`, anything nested.
  */
 export function serializeError (error: Error): SerializedError {
   const serialized = stdSerializers.err(error) as unknown as SerializedError
   const strip = (value: unknown, depth: number): void => {
-    if (typeof value !== 'object' || value === null || depth > 5) return
-    const record = value as { command?: { name?: unknown }, args?: unknown, cause?: unknown }
+    if (typeof value !== 'object' || value === null || depth > 8) return
+    const record = value as Record<string, unknown> & { command?: { name?: unknown } }
     if (typeof record.command === 'object' && record.command !== null) record.command = { name: record.command.name }
     if ('args' in record) delete record.args
-    strip(record.cause, depth + 1)
+    for (const nested of Object.values(record)) strip(nested, depth + 1)
   }
   strip(serialized, 0)
   return serialized

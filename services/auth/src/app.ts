@@ -49,13 +49,18 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
   const secure = cookieSecure(config)
   // One cookie parser for the whole service: the device cookie on both login routes, the session cookie.
   await app.register(cookie, { secret: config.SESSION_SECRET })
-  await app.register(usersPlugin, { concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE })
+  await app.register(usersPlugin, {
+    concurrency: config.PASSWORD_HASH_CONCURRENCY,
+    queue: config.PASSWORD_HASH_QUEUE,
+    maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS
+  })
   await app.register(loginMetricsPlugin)
   await app.register(deviceCookiePlugin, { secure })
   await app.register(loginLimitsPlugin, {
     windowSeconds: config.LOGIN_LIMIT_WINDOW,
     perIp: config.LOGIN_LIMIT_PER_IP,
-    perAccount: config.LOGIN_LIMIT_PER_ACCOUNT
+    perAccount: config.LOGIN_LIMIT_PER_ACCOUNT,
+    hashBudget: { perClient: config.HASH_BUDGET_PER_CLIENT, perAccount: config.HASH_BUDGET_PER_ACCOUNT }
   })
   await app.register(registrationLimitsPlugin, {
     windowSeconds: config.LOGIN_LIMIT_WINDOW,

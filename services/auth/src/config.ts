@@ -32,6 +32,17 @@ export const AuthConfigSchema = Type.Object({
   PASSWORD_HASH_QUEUE: Type.Integer({
     minimum: 0, default: 8, description: 'password hashes waiting per lane; beyond it, 503 overloaded at once'
   }),
+  PASSWORD_HASH_MAX_WAIT_MS: Type.Integer({
+    minimum: 1, default: 2000, description: 'the longest a password hash waits for a slot; then 503 overloaded with Retry-After'
+  }),
+  HASH_BUDGET_PER_CLIENT: Type.Integer({
+    minimum: 1,
+    default: 60,
+    description: 'logins that reach password hashing, successful or not, per client per login window (anonymous: per address, IPv6 /64; with the account\'s device cookie: per device)'
+  }),
+  HASH_BUDGET_PER_ACCOUNT: Type.Integer({
+    minimum: 1, default: 30, description: 'logins that reach password hashing, successful or not, per account per login window (anonymous clients)'
+  }),
   REPORT_FILE: Type.String({ default: '', description: 'a load-compare HTML report the web page links to, served at /report' })
 })
 

@@ -8,10 +8,15 @@ export const DEVICE_COOKIE = 'did'
 const ONE_YEAR_SECONDS = 365 * 24 * 3600
 
 export interface DeviceCookie {
-  /** The device id, when the request carries a valid device cookie issued for this (normalised) email. */
-  deviceFor: (request: FastifyRequest, email: string) => string | null
+  /**
+   * The device id, when the request carries a valid device cookie issued for this (normalised) email in the
+   * account's current generation.
+   */
+  deviceFor: (request: FastifyRequest, email: string) => Promise<string | null>
   /** After a successful login: the device cookie for this account (the same device id if it had one). */
-  issue: (reply: FastifyReply, email: string, deviceId: string | null) => void
+  issue: (reply: FastifyReply, email: string, deviceId: string | null) => Promise<void>
+  /** Every device cookie of the account issued so far stops counting (log out everywhere). */
+  revokeAll: (email: string) => Promise<void>
 }
 
 declare module 'fastify' {
@@ -22,28 +27,41 @@ declare module 'fastify' {
 
 /** The account a cookie is for, without putting the email in it. */
 const accountTag = (email: string) => createHash('sha256').update(email).digest('base64url').slice(0, 22)
+/** The account's device generation: a cookie of another generation is no device cookie. */
+const generationKey = (email: string) => `login:device-gen:${email}`
 
 /**
  * OWASP's "device cookies": a browser or client that has logged in to an account gets a signed, HttpOnly,
  * long-lived cookie naming that account and a random device id. Logins presenting it are limited by that
  * device's own failures only, so guessing from elsewhere cannot lock the owner out (see login-limits.ts).
+ * The signed value carries the account's device generation (a counter in Redis, 0 until first moved): log
+ * out everywhere moves it, so a stolen device cookie stops giving its holder the owner's lane at once.
  * Needs @fastify/cookie registered with the signing secret.
  */
 export const deviceCookiePlugin = fp<{ secure: boolean }>(async (fastify, { secure }) => {
   const options = { signed: true, httpOnly: true, sameSite: 'strict', path: '/v1', secure, maxAge: ONE_YEAR_SECONDS } as const
 
-  function deviceFor (request: FastifyRequest, email: string): string | null {
+  const redis = fastify.redis
+  const generationOf = async (email: string) => await redis.get(generationKey(email)) ?? '0'
+
+  async function deviceFor (request: FastifyRequest, email: string): Promise<string | null> {
     const raw = request.cookies[DEVICE_COOKIE]
     if (raw === undefined) return null
     const unsigned = request.unsignCookie(raw)
     if (!unsigned.valid || unsigned.value === null) return null
-    const [tag, deviceId] = unsigned.value.split('.')
-    return tag === accountTag(email) && deviceId !== undefined && deviceId.length > 0 ? deviceId : null
+    const [tag, generation, deviceId] = unsigned.value.split('.')
+    if (tag !== accountTag(email) || deviceId === undefined || deviceId.length === 0) return null
+    return generation === await generationOf(email) ? deviceId : null
   }
 
-  function issue (reply: FastifyReply, email: string, deviceId: string | null): void {
-    reply.setCookie(DEVICE_COOKIE, `${accountTag(email)}.${deviceId ?? randomToken(16)}`, options)
+  async function issue (reply: FastifyReply, email: string, deviceId: string | null): Promise<void> {
+    const value = `${accountTag(email)}.${await generationOf(email)}.${deviceId ?? randomToken(16)}`
+    reply.setCookie(DEVICE_COOKIE, value, options)
   }
 
-  fastify.decorate<DeviceCookie>('deviceCookie', { deviceFor, issue })
-}, { name: 'authpair-device-cookie', dependencies: ['@fastify/cookie'] })
+  async function revokeAll (email: string): Promise<void> {
+    await redis.incr(generationKey(email))
+  }
+
+  fastify.decorate<DeviceCookie>('deviceCookie', { deviceFor, issue, revokeAll })
+}, { name: 'authpair-device-cookie', dependencies: ['@fastify/cookie', 'authpair-redis'] })

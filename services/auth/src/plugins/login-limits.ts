@@ -11,7 +11,10 @@ export interface LoginAttempt {
   lane: HashLane
   /** The device id of a valid device cookie for this account, kept across the login. */
   deviceId: string | null
+  /** Failure counters: given back unless the password was wrong. */
   counterKeys: string[]
+  /** Hashing budget: kept once the hash ran, whatever its verdict. */
+  budgetKeys: string[]
 }
 
 declare module 'fastify' {
@@ -33,6 +36,8 @@ export interface LoginLimitOptions {
   windowSeconds: number
   perIp: number
   perAccount: number
+  /** Logins that reach hashing per client (address, or device) and per account, successes included. */
+  hashBudget: { perClient: number, perAccount: number }
 }
 
 // Takes a place in a fixed window that starts at the first attempt. KEYS: counter. ARGV: window ms.
@@ -54,14 +59,27 @@ return 1`
  *   account (many addresses on one account);
  * - the account's own device (a valid device cookie for that account): limited only by that device's own
  *   failures, so a flood of guesses from elsewhere cannot lock the owner out (OWASP "device cookies").
+ *
+ * Beside the failures, a hashing budget counts every attempt that reaches the password hash, successful
+ * or not, and never gives it back: logging in with the right password in a loop costs a scrypt each time,
+ * and is limited like guessing (per client address and account, or per device for the owner's device).
  */
-export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, { windowSeconds, perIp, perAccount }) => {
+export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, options) => {
+  const { windowSeconds, perIp, perAccount, hashBudget } = options
   const redis = fastify.redis
   const windowMs = windowSeconds * 1000
 
   function limitsFor (request: FastifyRequest, email: string, deviceId: string | null): Array<[string, number]> {
     if (deviceId !== null) return [[`login:fail:device:${deviceId}`, perAccount]]
     return [[`login:fail:ip:${clientBucket(request.ip)}`, perIp], [`login:fail:account:${email}`, perAccount]]
+  }
+
+  function hashBudgetFor (request: FastifyRequest, email: string, deviceId: string | null): Array<[string, number]> {
+    if (deviceId !== null) return [[`login:hash:device:${deviceId}`, hashBudget.perClient]]
+    return [
+      [`login:hash:ip:${clientBucket(request.ip)}`, hashBudget.perClient],
+      [`login:hash:account:${email}`, hashBudget.perAccount]
+    ]
   }
 
   fastify.decorateRequest('loginAttempt', null as unknown as LoginAttempt)
@@ -73,16 +91,23 @@ export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, { windowS
   fastify.decorate('loginGuard', async (request: FastifyRequest) => {
     // Runs after validation, when the email is already normalised: case tricks share one counter.
     const email = (request.body as { email: string }).email
-    const deviceId = fastify.deviceCookie.deviceFor(request, email)
+    const deviceId = await fastify.deviceCookie.deviceFor(request, email)
+    const failures = limitsFor(request, email, deviceId)
+    const budget = hashBudgetFor(request, email, deviceId)
     const taken: string[] = []
-    for (const [key, max] of limitsFor(request, email, deviceId)) {
+    for (const [key, max] of [...failures, ...budget]) {
       taken.push(key)
       if (await redis.eval(TAKE, 1, key, windowMs) as number <= max) continue
-      await giveBack(taken)
+      await giveBack(taken) // turned away before hashing: neither a guess nor a hash
       const seconds = Math.max(1, Math.ceil(await redis.pttl(key) / 1000))
       throw retryAfter(new RateLimited(`${seconds} s`), seconds)
     }
-    request.loginAttempt = { lane: deviceId === null ? 'anonymous' : 'owner', deviceId, counterKeys: taken }
+    request.loginAttempt = {
+      lane: deviceId === null ? 'anonymous' : 'owner',
+      deviceId,
+      counterKeys: failures.map(([key]) => key),
+      budgetKeys: budget.map(([key]) => key)
+    }
   })
 
   fastify.decorate('verifyLogin', async (request: FastifyRequest, reply: FastifyReply, mode: 'session' | 'token') => {
@@ -90,15 +115,16 @@ export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, { windowS
     const attempt = request.loginAttempt
     let user: User | null
     try {
-      user = await fastify.users.verifyCredentials(email, password, attempt.lane)
+      user = await fastify.users.verifyCredentials(email, password, attempt)
     } catch (error) {
-      await giveBack(attempt.counterKeys) // overloaded or the store failed: the password was never judged
+      // Overloaded or the store failed: the password was never judged, nor hashed.
+      await giveBack([...attempt.counterKeys, ...attempt.budgetKeys])
       throw error
     }
     fastify.loginCounter.inc({ mode, outcome: user === null ? 'rejected' : 'accepted' })
     if (user === null) throw new InvalidCredentials() // the place taken stays: a wrong guess counts
     await giveBack(attempt.counterKeys)
-    fastify.deviceCookie.issue(reply, email, attempt.deviceId)
+    await fastify.deviceCookie.issue(reply, email, attempt.deviceId)
     return user
   })
 }, {

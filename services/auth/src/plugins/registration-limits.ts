@@ -2,13 +2,15 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { retryAfter } from '@authpair/service-kit'
-import { RateLimited } from '../errors.js'
+import { RegistrationLimited } from '../errors.js'
 import { clientBucket } from '../lib/client-address.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler of registration: per client address (IPv6: /64) and in all, counted in Redis. */
+    /** preHandler of registration: every attempt, per client address (IPv6: /64), counted in Redis. */
     registrationLimit: (request: FastifyRequest) => Promise<void>
+    /** Just before a registration's password is hashed: the cap on registrations that reach hashing, in all. */
+    registrationHashLimit: (request: FastifyRequest) => Promise<void>
   }
 }
 
@@ -19,9 +21,11 @@ export interface RegistrationLimitOptions {
 }
 
 /**
- * Every registration attempt counts (each may cost a password hash), per client address and in all, in
- * Redis so every auth instance shares the counters. The global limit bounds what a botnet of many
- * addresses can make the service hash; the hashing gate (users.ts) bounds what runs at once.
+ * Registrations, counted in Redis so every auth instance shares the counters. Every attempt counts per
+ * client address (a `409 email_taken` included: it costs a lookup). The cap in all counts only the
+ * attempts that reach password hashing, so answers that cost no hash cannot spend it and lock out new
+ * users: it bounds what a botnet of many addresses can make the service hash; the hashing gate (users.ts)
+ * bounds what runs at once.
  */
 export const registrationLimitsPlugin = fp<RegistrationLimitOptions>(async (fastify, options) => {
   const { windowSeconds, perIp, global } = options
@@ -33,17 +37,15 @@ export const registrationLimitsPlugin = fp<RegistrationLimitOptions>(async (fast
   })
   const timeWindow = windowSeconds * 1000
   // createRateLimit (not rateLimit): @fastify/rate-limit runs only one of its own hooks per request.
-  const limits = [
-    fastify.createRateLimit({ max: perIp, timeWindow, keyGenerator: (request) => `ip:${clientBucket(request.ip)}` }),
-    fastify.createRateLimit({ max: global, timeWindow, keyGenerator: () => 'global' })
-  ]
+  const perClient = fastify.createRateLimit({ max: perIp, timeWindow, keyGenerator: (request) => `ip:${clientBucket(request.ip)}` })
+  const hashed = fastify.createRateLimit({ max: global, timeWindow, keyGenerator: () => 'global' })
 
-  fastify.decorate('registrationLimit', async (request: FastifyRequest) => {
-    for (const limit of limits) {
-      const verdict = await limit(request)
-      if (!verdict.isAllowed && verdict.isExceeded) {
-        throw retryAfter(new RateLimited(`${verdict.ttlInSeconds} s`), verdict.ttlInSeconds)
-      }
+  const enforce = (limit: typeof perClient) => async (request: FastifyRequest) => {
+    const verdict = await limit(request)
+    if (!verdict.isAllowed && verdict.isExceeded) {
+      throw retryAfter(new RegistrationLimited(`${verdict.ttlInSeconds} s`), verdict.ttlInSeconds)
     }
-  })
+  }
+  fastify.decorate('registrationLimit', enforce(perClient))
+  fastify.decorate('registrationHashLimit', enforce(hashed))
 }, { name: 'authpair-registration-limits', dependencies: ['authpair-redis'] })

@@ -101,6 +101,8 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
     }
   }, async function onLogoutEverywhere (request, reply) {
     await fastify.logoutEverywhere(request.session.userId as string)
+    // A device cookie of this account, stolen or not, no longer gives its holder the owner's lane.
+    await fastify.deviceCookie.revokeAll(request.session.email as string)
     return await fastify.clearSessionCookie(reply).code(204).send(null)
   })
 }

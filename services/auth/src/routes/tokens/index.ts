@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { InvalidGrant, InvalidRequest } from '../../errors.js'
 import { normalizeEmailField } from '../../lib/email.js'
 import type { User } from '../../plugins/users.js'
-import { RefreshBody, TokenPair } from '../../schemas/tokens.js'
+import { RefreshBody, RevokeBody, TokenPair } from '../../schemas/tokens.js'
 import { CredentialsBody } from '../../schemas/users.js'
 
 const Err = Type.Ref('ErrorBody')
@@ -15,9 +15,14 @@ export interface TokensRoutesOptions {
   accessTtlSeconds: number
 }
 
+// An access token is a JWT, whose first segment is base64url JSON: `{"…` encodes as `eyJ`. A refresh token
+// (`<user id>.<family>.<secret>`) never starts so.
+const JWT = /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/
+
 /**
  * RFC 7009 clients send `token=…&token_type_hint=…` form-encoded; it is read as the JSON body's
- * `refresh_token`, so one schema validates both. A parameter given twice is refused (RFC 6749 §3.1).
+ * `refresh_token`, or `access_token` for a JWT (whatever the hint, which RFC 7009 makes only a hint), so one
+ * schema validates both. A parameter given twice is refused (RFC 6749 §3.1).
  */
 function parseRevocationForm (
   _request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void
@@ -28,7 +33,7 @@ function parseRevocationForm (
     return
   }
   const token = params.get('token')
-  done(null, token === null ? {} : { refresh_token: token })
+  done(null, token === null ? {} : JWT.test(token) ? { access_token: token } : { refresh_token: token })
 }
 
 const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fastify, { accessTtlSeconds }) => {
@@ -74,17 +79,23 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
     scope.post('/v1/tokens/revoke', {
       schema: {
         tags: ['tokens'],
-        summary: "Revoke a refresh token's family and deny its access tokens (RFC 7009: JSON or form-encoded `token`)",
-        body: RefreshBody,
+        summary: "Revoke a refresh token's family and deny its access tokens, or deny one access token (RFC 7009: JSON or form-encoded `token`)",
+        body: RevokeBody,
         // The Bearer access token is optional: sent along, its own jti is denied too.
         security: [{ bearer: [] }, {}],
         response: { 204: Type.Null(), 400: Err, 503: Err }
       }
     }, async function onRevoke (request, reply) {
-      await fastify.refreshTokens.revoke(request.body.refresh_token)
-      const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1]
-      const claims = bearer === undefined ? null : await fastify.verifyAccessToken(bearer)
-      if (claims !== null) await fastify.revocations.publish({ kind: 'jti', sub: claims.sub, jti: claims.jti, exp: claims.exp })
+      if ('refresh_token' in request.body) await fastify.refreshTokens.revoke(request.body.refresh_token)
+      // The access token in the body (RFC 7009), and the one in the Authorization header: each jti denied.
+      const accessTokens = [
+        'access_token' in request.body ? request.body.access_token : undefined,
+        BEARER.exec(request.headers.authorization ?? '')?.[1]
+      ]
+      for (const token of accessTokens) {
+        const claims = token === undefined ? null : await fastify.verifyAccessToken(token)
+        if (claims !== null) await fastify.revocations.publish({ kind: 'jti', sub: claims.sub, jti: claims.jti, exp: claims.exp })
+      }
       return await reply.code(204).send(null)
     })
   })

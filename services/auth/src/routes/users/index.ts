@@ -17,7 +17,9 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async function onRegister (request, reply) {
     const { email, password, name } = request.body
-    const user = await fastify.users.register(email, password, name.trim())
+    const user = await fastify.users.register(email, password, name.trim(), {
+      beforeHash: async () => { await fastify.registrationHashLimit(request) }
+    })
     return await reply.code(201).send(user)
   })
 }
