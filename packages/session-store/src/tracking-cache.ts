@@ -248,7 +248,9 @@ export class TrackingSessionCache {
 
   /** Tracking on, and for our subscriber: a probe that fails otherwise (the reader is then reconnected). */
   private async checkReader (): Promise<void> {
-    if (this.reader.status !== 'ready') return
+    // Not connected proves nothing: the probe fails, so the reader's currentAsOf stays where it was (and
+    // serve-cached's ceiling runs out even while the subscriber keeps answering).
+    if (this.reader.status !== 'ready') throw new Error('the session reader is not connected')
     const info: unknown = await this.reader.call('CLIENT', 'TRACKINGINFO')
     if (!this.tracking) return // being set up: only the answer mattered
     const fields = Array.isArray(info) ? info : []

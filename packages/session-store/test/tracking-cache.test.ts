@@ -4,7 +4,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
-import { OwnRedis, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
+import { FaultProxy, OwnRedis, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
 import { SessionStore, TrackingSessionCache, type SessionRecord, type TrackingMode, type WhenStoreDown } from '../src/index.js'
 import { sessionKey } from '../src/record.js'
 import { sessionRecord } from './fixtures.js'
@@ -286,6 +286,23 @@ t.test('Redis down: fail-closed refuses, serve-cached answers cached sessions an
   t.ok(await until(() => open.cache.isTracking, 10_000), 'tracking is back')
   t.equal(open.cache.size, 0, 'flushed at reconnect')
   t.equal(await open.cache.read('cached'), null, 'Redis decides again')
+})
+
+t.test('serve-cached: the ceiling holds when only the reader is down and the subscriber is healthy', async (t) => {
+  const proxy = new FaultProxy({ host: '127.0.0.1', port: Number(new URL(SHARED_REDIS_URL).port || 6379) })
+  const url = await proxy.listen()
+  t.teardown(async () => { await proxy.close() })
+  const keyPrefix = uniquePrefix('reader-down')
+  const { store, cache } = await setup(t, url, { whenStoreDown: 'serve-cached', maxStaleMs: 1000, keyPrefix })
+  await store.save('r-down', newRecord())
+  await cache.read('r-down')
+  proxy.refuseNew(true)
+  t.equal(proxy.apply({ kind: 'reset' }, /:session-cache$/), 1, 'the reader is cut, and cannot come back')
+  const down = Date.now()
+  t.ok(await cache.read('r-down'), 'served from memory at first')
+  await sleep(1300 - (Date.now() - down))
+  await t.rejects(cache.read('r-down'), 'refused once past the ceiling, though the subscriber still answers')
+  proxy.refuseNew(false)
 })
 
 t.test('FLUSHALL invalidates everything at once', async (t) => {
