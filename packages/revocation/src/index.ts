@@ -3,6 +3,7 @@ export type { RevocableClaims, Revocation } from './records.js'
 export { denylistCheck, noRevocationCheck, type RevocationCheck } from './checks.js'
 export { PushRevocationCheck, type PushCheckOptions } from './push-check.js'
 export {
-  startRevocationCheck, type CheckLogger, type RevocationCheckOptions, type RevocationMode, type StartedRevocationCheck
+  startRevocationCheck, warnAtMostEvery,
+  type CheckLogger, type RevocationCheckOptions, type RevocationMode, type StartedRevocationCheck
 } from './start-check.js'
 export { revocationPlugin, type RevocationPluginOptions, type Revocations } from './plugin.js'

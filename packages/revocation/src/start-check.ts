@@ -11,6 +11,19 @@ export interface CheckLogger {
   warn: (object: { err: unknown }, message: string) => void
 }
 
+/**
+ * A warning written at most once per `intervalMs` (one line per 10 s of an outage, not one per request or
+ * retry); the error of the first call in each interval is the one logged.
+ */
+export function warnAtMostEvery (log: CheckLogger, message: string, intervalMs = 10_000): (error: unknown) => void {
+  let warnedAt = Number.NEGATIVE_INFINITY
+  return (error) => {
+    if (Date.now() - warnedAt < intervalMs) return
+    warnedAt = Date.now()
+    log.warn({ err: error }, message)
+  }
+}
+
 export interface RevocationCheckOptions {
   mode: RevocationMode
   /** denylist mode with Redis unreachable: refuse (503, the default) or accept tokens unchecked. */
@@ -40,17 +53,8 @@ export async function startRevocationCheck (
   redis: Redis | Cluster, options: RevocationCheckOptions
 ): Promise<StartedRevocationCheck> {
   const { mode, log } = options
-  const denylistOf = (failOpen: boolean, uncheckedMessage: string) => {
-    let warnedAt = 0
-    return denylistCheck(redis, {
-      failOpen,
-      onUnchecked: (error) => {
-        if (Date.now() - warnedAt < 10_000) return // one line per 10 s, not one per request
-        warnedAt = Date.now()
-        log.warn({ err: error }, uncheckedMessage)
-      }
-    })
-  }
+  const denylistOf = (failOpen: boolean, uncheckedMessage: string) =>
+    denylistCheck(redis, { failOpen, onUnchecked: warnAtMostEvery(log, uncheckedMessage) })
   if (mode !== 'push') {
     const check = mode === 'off'
       ? noRevocationCheck
@@ -58,18 +62,13 @@ export async function startRevocationCheck (
         'denylist unreachable: tokens accepted unchecked (DENYLIST_WHEN_STORE_DOWN=fail-open)')
     return { mode, isRevoked: check.isRevoked, close: check.close, trusted: true, trustChanges: 0 }
   }
-  let warnedAt = 0
   let trustChanges = 0
   const push = await PushRevocationCheck.start(redis, {
     keyPrefix: redis.options.keyPrefix ?? '',
     stalenessMaxMs: options.stalenessMaxMs ?? 2000,
     fallback: denylistOf((options.pushWhenStoreDown ?? 'serve-held') === 'serve-held',
       'pushed revocations not trusted and the denylist unreachable: tokens checked against what this instance holds (PUSH_WHEN_STORE_DOWN=serve-held)'),
-    onError: (error) => {
-      if (Date.now() - warnedAt < 10_000) return // one line per 10 s of outage, not one per retry
-      warnedAt = Date.now()
-      log.warn({ err: error }, 'revocation subscriber')
-    },
+    onError: warnAtMostEvery(log, 'revocation subscriber'),
     onTrustChange: (trusted) => {
       trustChanges++
       if (trusted) log.info('pushed revocations trusted: subscribed and the revocation log loaded')

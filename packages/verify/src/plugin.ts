@@ -36,14 +36,8 @@ export const verifyPlugin = fp<VerifierOptions>(async (fastify, options) => {
   fastify.decorateRequest('identity', null as unknown as Identity)
   fastify.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      const authorization = request.headers.authorization
-      const sessionCookie = request.cookies[verifier.sessionCookie]
-      // When an Authorization header is present only it counts: never a fall-back to the cookie.
-      request.identity = authorization !== undefined
-        ? await verifier.fromToken(authorization)
-        : sessionCookie !== undefined
-          ? await verifier.fromSession(sessionCookie)
-          : await verifier.identify({})
+      const sessionCookie = request.cookies[verifier.sessionCookie] // parsed once by @fastify/cookie
+      request.identity = await verifier.identifyFrom(request.headers.authorization, sessionCookie)
     } catch (error) {
       if (error instanceof VerifyError && error.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.wwwAuthenticate)
       throw error

@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from '@authpair/keys'
-import { startRevocationCheck, type CheckLogger, type StartedRevocationCheck } from '@authpair/revocation'
+import { startRevocationCheck, warnAtMostEvery, type CheckLogger, type StartedRevocationCheck } from '@authpair/revocation'
 import { csrfTokenMatches, SessionReader, SessionStore, TrackingSessionCache } from '@authpair/session-store'
 import { fastifyCookie } from '@fastify/cookie'
 import { Counter, Histogram, type Registry } from 'prom-client'
@@ -123,9 +123,15 @@ export class CredentialVerifier {
    * (only it counts: never a fall-back to the cookie), else the session cookie.
    */
   async identify (headers: CredentialHeaders): Promise<Identity> {
-    if (headers.authorization !== undefined) return await this.fromToken(headers.authorization)
-    const cookies = headers.cookie === undefined ? undefined : fastifyCookie.parse(headers.cookie)
-    const sessionCookie = cookies?.[this.sessionCookie]
+    const cookies = headers.authorization !== undefined || headers.cookie === undefined
+      ? undefined
+      : fastifyCookie.parse(headers.cookie)
+    return await this.identifyFrom(headers.authorization, cookies?.[this.sessionCookie])
+  }
+
+  /** `identify` for a caller that parsed the cookies already: the Authorization header, the session cookie's value. */
+  async identifyFrom (authorization: string | undefined, sessionCookie: string | undefined): Promise<Identity> {
+    if (authorization !== undefined) return await this.fromToken(authorization)
     if (sessionCookie !== undefined) return await this.fromSession(sessionCookie)
     throw this.refuse('none', 'Send a Bearer access token or the sid session cookie')
   }
@@ -184,17 +190,12 @@ async function startTrackingCache (
 ): Promise<TrackingSessionCache> {
   const { redis, log } = settings
   if (redis.isCluster) throw new Error('sessionCache: tracking needs a standalone or Sentinel Redis, not Redis Cluster')
-  let warnedAt = 0
   return await TrackingSessionCache.start(redis, store.lifetimes, {
     maxEntries: settings.sessionCacheSize,
     whenStoreDown: settings.sessionCacheWhenStoreDown,
     stalenessMaxMs: settings.stalenessMaxMs,
     maxStaleMs: settings.sessionCacheMaxStaleMs,
-    onError: (error) => {
-      if (Date.now() - warnedAt < 10_000) return // one line per 10 s of outage, not one per retry
-      warnedAt = Date.now()
-      log.warn({ err: error }, 'session cache connection')
-    },
+    onError: warnAtMostEvery(log, 'session cache connection'),
     onStateChange: (state) => {
       if (state === 'lost') log.warn({ err: undefined }, 'session cache: Redis tracking lost; cached sessions are no longer trusted')
       else log.info('session cache: Redis tracking on')
