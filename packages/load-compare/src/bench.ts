@@ -1,14 +1,40 @@
 // `pnpm bench`: GET /v1/me in each mode against the bare route of the same profile process, run back to
 // back, and against the naive express + express-session + jsonwebtoken version of the same routes.
 // The services run on CPU 0, this load generator on CPU 1. Prints the ratios and the targets they meet.
+// `pnpm bench --instructions`: the same routes' cost counted in instructions under callgrind (see
+// docs/bench.md), against the textbook Fastify app as well; `--json FILE` keeps the run.
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Harness, type ModeSpec } from './harness.js'
+import { measureInstructions } from './instructions/measure.js'
+import { formatInstructionTable } from './instructions/summary.js'
 import { throughputModes } from './modes.js'
 import { pinSelf } from './services.js'
 import { startStack } from './stack.js'
 import { formatTable } from './table.js'
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '100' } } })
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string' },
+    instructions: { type: 'boolean', default: false },
+    requests: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '3000' },
+    rounds: { type: 'string', default: '2' },
+    'skip-express': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'keep-dumps': { type: 'string' },
+    'perf-map': { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true },
+    cpu: { type: 'string', default: '0' },
+    json: { type: 'string' }
+  }
+})
+if (values.instructions) {
+  await instructionBench()
+  process.exit(0)
+}
+const connections = Number(values.connections ?? 100)
 const stack = await startStack({ roles: ['stateless', 'no-cache', 'denylist', 'push', 'tracking'], serviceCpu: 0, otherCpu: 1, naive: true })
 // After the start: children inherit the affinity of the process that spawns them.
 const pinned = pinSelf(1)
@@ -17,7 +43,7 @@ try {
     duration: Number(values.duration),
     warmup: 2,
     warmupEveryRun: true,
-    connections: Number(values.connections),
+    connections,
     pipelining: 1,
     manyTokens: 1,
     arrivals: 'constant',
@@ -63,7 +89,7 @@ try {
     rows.push([check.label, fmt(run.rps), fmt(bareRps), ratio.toFixed(2), check.target === undefined ? '—' : `≥ ${check.target.toFixed(2)}`,
       `${overNaive.toFixed(1)}× naive ${check.naive}`, met ? 'yes' : 'NO', String(run.cpuMicrosPerRequest)])
   }
-  console.log(`\nGET /v1/me, ${values.duration} s per run, ${values.connections} connections, ${pinned ? 'services on CPU 0, load on CPU 1' : 'not pinned'}`)
+  console.log(`\nGET /v1/me, ${values.duration} s per run, ${connections} connections, ${pinned ? 'services on CPU 0, load on CPU 1' : 'not pinned'}`)
   console.log(formatTable(['mode', 'req/s', 'bare req/s', 'ratio', 'target', 'vs naive (≥ 4×)', 'met', 'CPU µs/req'], rows))
   console.log(`naive express: bare ${fmt(naiveRps.bare as number)} req/s, session ${fmt(naiveRps.session as number)} req/s, token ${fmt(naiveRps.token as number)} req/s`)
   console.log(allMet ? 'All targets met.' : 'Some targets NOT met.')
@@ -73,3 +99,30 @@ try {
 }
 
 function fmt (rps: number): string { return Math.round(rps).toLocaleString('en-US') }
+
+async function instructionBench (): Promise<void> {
+  // The measured server on --cpu, everything else (this load generator, Redis, auth) on another.
+  const serviceCpu = Number(values.cpu)
+  const otherCpu = serviceCpu === 0 ? 1 : 0
+  const stack = await startStack({ roles: [], otherCpu })
+  pinSelf(otherCpu)
+  try {
+    const run = await measureInstructions(stack, {
+      requests: Number(values.requests),
+      warmup: Number(values.warmup),
+      connections: Number(values.connections ?? 16),
+      rounds: Number(values.rounds),
+      skipExpress: values['skip-express'],
+      perfMap: values['perf-map'],
+      env: Object.fromEntries((values.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+      ...(values['keep-dumps'] === undefined ? {} : { keepDumps: values['keep-dumps'] }),
+      ...(values.only === undefined ? {} : { only: values.only.split(',') }),
+      cpu: serviceCpu,
+      onProgress: (line) => { console.error(line) }
+    })
+    console.log(formatInstructionTable(run))
+    if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(run, null, 2)}\n`)
+  } finally {
+    await stack.close()
+  }
+}

@@ -9,6 +9,10 @@ export interface LoadOptions {
   headerSets: Array<Record<string, string>>
   /** Seconds. */
   duration: number
+  /** Stop after this many requests instead (`duration` is then ignored). */
+  amount?: number
+  /** Seconds an answer may take before it counts as an error; default 5. */
+  timeout?: number
   connections: number
   pipelining: number
   /** Requests per second across all connections (open loop); unset: as fast as answers come back (closed loop). */
@@ -28,6 +32,8 @@ export interface LoadResult {
   /** Connection errors and timeouts. */
   errors: number
   non2xx: number
+  /** Answers by HTTP status (autocannon's runs only). */
+  statusCodes?: Record<string, number>
 }
 
 /** One autocannon run, summarised in the units the report uses. */
@@ -41,10 +47,11 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
       method: options.method ?? 'GET',
       ...(options.body === undefined ? {} : { body: options.body }),
       duration: options.duration,
+      ...(options.amount === undefined ? {} : { amount: options.amount }),
       connections: options.connections,
       pipelining: options.pipelining,
       overallRate: options.rate,
-      timeout: 5,
+      timeout: options.timeout ?? 5,
       headers: headerSets[0],
       requests: headerSets.length > 1
         ? [{ setupRequest: (request) => ({ ...request, headers: headerSets[turn++ % headerSets.length] }) }]
@@ -74,6 +81,9 @@ export async function runLoad (options: LoadOptions): Promise<LoadResult> {
     rps: requests / result.duration,
     latency: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
     errors: result.errors,
-    non2xx: result.non2xx
+    non2xx: result.non2xx,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats?.count ?? 0])
+    )
   }
 }

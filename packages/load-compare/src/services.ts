@@ -24,18 +24,27 @@ export interface SpawnOptions {
   env: Record<string, string>
   /** Pin to this CPU (Linux `taskset`), away from the load generator. */
   cpu?: number
+  /** A command the service runs under, e.g. valgrind and its options. */
+  launcher?: string[]
+  /** Node flags before the defaults' (`--max-semi-space-size=32`). */
+  nodeArgs?: string[]
+  /** How long the service may take to answer /healthz; default 30 s. */
+  startTimeoutMs?: number
 }
 
 /**
  * Starts `dir/entry` on a free port and waits until `/healthz` answers. The last lines of its
  * output are kept and shown if it does not come up.
  */
-export async function spawnService ({ dir, entry = 'src/server.ts', env, cpu }: SpawnOptions): Promise<ServiceProcess> {
+export async function spawnService (
+  { dir, entry = 'src/server.ts', env, cpu, launcher = [], nodeArgs = [], startTimeoutMs = 30_000 }: SpawnOptions
+): Promise<ServiceProcess> {
   const port = await freePort()
   // The services' own start flags (see their package.json): 32 MB young-generation semi-spaces.
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import=tsx', entry], {
+  const command = [...launcher, process.execPath, ...nodeArgs, '--max-semi-space-size=32', '--import=tsx', entry]
+  const child = spawn(command[0] as string, command.slice(1), {
     cwd: `${repoRoot}${dir}`,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const output: string[] = []
@@ -44,7 +53,7 @@ export async function spawnService ({ dir, entry = 'src/server.ts', env, cpu }: 
   child.stderr.on('data', keep)
   const url = `http://127.0.0.1:${port}`
   try {
-    await waitForHealth(url, child)
+    await waitForHealth(url, child, startTimeoutMs)
     // Pinned once up: booting (compiling TypeScript) uses every core, serving uses one.
     if (cpu !== undefined) pinProcess(child.pid, cpu)
   } catch (error) {
@@ -54,8 +63,8 @@ export async function spawnService ({ dir, entry = 'src/server.ts', env, cpu }: 
   return { url, pid: child.pid as number, stop: async () => { await stopChild(child) } }
 }
 
-async function waitForHealth (url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000
+async function waitForHealth (url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`)
     try {
@@ -63,7 +72,7 @@ async function waitForHealth (url: string, child: ChildProcess): Promise<void> {
     } catch {}
     await sleep(50)
   }
-  throw new Error('no answer on /healthz within 30 s')
+  throw new Error(`no answer on /healthz within ${timeoutMs / 1000} s`)
 }
 
 async function stopChild (child: ChildProcess): Promise<void> {

@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { VerifyError } from './errors.js'
@@ -29,15 +28,14 @@ declare module 'fastify' {
 export const verifyPlugin = fp<VerifierOptions>(async (fastify, options) => {
   const verifier = await CredentialVerifier.start({ log: fastify.log, ...options })
   fastify.addHook('onClose', async () => { await verifier.close() })
-  // The cookie parser is needed for the session path; a service that registered it already keeps its own.
-  if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
+  // No cookie plugin: its hooks would parse the Cookie header of every request, bare routes included
+  // (docs/bench.md); `identify` parses it only when no Bearer token is sent.
 
   fastify.decorate('credentials', verifier)
   fastify.decorateRequest('identity', null as unknown as Identity)
   fastify.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      const sessionCookie = request.cookies[verifier.sessionCookie] // parsed once by @fastify/cookie
-      request.identity = await verifier.identifyFrom(request.headers.authorization, sessionCookie)
+      request.identity = await verifier.identify(request.headers)
     } catch (error) {
       if (error instanceof VerifyError && error.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.wwwAuthenticate)
       throw error

@@ -1,7 +1,7 @@
 import type { AccessTokenClaims } from '@authpair/keys'
 import { startRevocationCheck, warnAtMostEvery, type CheckLogger, type StartedRevocationCheck } from '@authpair/revocation'
 import { csrfTokenMatches, SessionReader, SessionStore, TrackingSessionCache } from '@authpair/session-store'
-import { fastifyCookie } from '@fastify/cookie'
+import { parseCookie } from 'cookie'
 import { Counter, Histogram, type Registry } from 'prom-client'
 import { CsrfFailed, INVALID_TOKEN, Unauthorized } from './errors.js'
 import { JwksCache } from './jwks-cache.js'
@@ -125,7 +125,7 @@ export class CredentialVerifier {
   async identify (headers: CredentialHeaders): Promise<Identity> {
     const cookies = headers.authorization !== undefined || headers.cookie === undefined
       ? undefined
-      : fastifyCookie.parse(headers.cookie)
+      : parseCookie(headers.cookie)
     return await this.identifyFrom(headers.authorization, cookies?.[this.sessionCookie])
   }
 
@@ -210,13 +210,24 @@ interface DecisionMetrics {
   storeLatency: { observe: (seconds: number) => void }
 }
 
-/** Decisions by credential and outcome, and session-store read latency; the hot path's labels looked up once. */
+/**
+ * Decisions by credential and outcome, and session-store read latency. Acceptances, the hot path, are counted
+ * in plain numbers and handed to prom-client when it is scraped: its `inc` hashes the label set on every call.
+ */
 function decisionMetrics (registry: Registry, tokenMode: string): DecisionMetrics {
+  const accepted = { token: 0, session: 0 }
   const decisions = new Counter({
     name: 'authpair_auth_decisions_total',
     help: 'Authentication decisions by credential, revocation mode and outcome',
     labelNames: ['auth', 'mode', 'outcome'] as const,
-    registers: [registry]
+    registers: [registry],
+    collect () {
+      // Acceptances since the last scrape join the total (refusals are counted as they happen).
+      if (accepted.token > 0) this.labels({ auth: 'token', mode: tokenMode, outcome: 'accepted' }).inc(accepted.token)
+      if (accepted.session > 0) this.labels({ auth: 'session', mode: 'session', outcome: 'accepted' }).inc(accepted.session)
+      accepted.token = 0
+      accepted.session = 0
+    }
   })
   const storeLatency = new Histogram({
     name: 'authpair_store_read_seconds',
@@ -225,8 +236,8 @@ function decisionMetrics (registry: Registry, tokenMode: string): DecisionMetric
     registers: [registry]
   })
   return {
-    acceptedToken: decisions.labels({ auth: 'token', mode: tokenMode, outcome: 'accepted' }),
-    acceptedSession: decisions.labels({ auth: 'session', mode: 'session', outcome: 'accepted' }),
+    acceptedToken: { inc: () => { accepted.token++ } },
+    acceptedSession: { inc: () => { accepted.session++ } },
     // Refusals are rare: labelled per call.
     refused: (credential) => { decisions.inc({ auth: credential, mode: credential === 'session' ? 'session' : tokenMode, outcome: 'refused' }) },
     storeLatency

@@ -1,0 +1,51 @@
+import t from 'tap'
+import { callsInto, totalOf } from '../src/instructions/callgrind.js'
+import { measureInstructions } from '../src/instructions/measure.js'
+import { formatInstructionTable, summarize } from '../src/instructions/summary.js'
+import { hasCommand } from '../src/services.js'
+import { startStack } from '../src/stack.js'
+
+// A dump as callgrind writes it: names compressed to `(id)` after their first use, `calls=` after each callee.
+const DUMP = `events: Ir
+summary: 0
+fn=(1) main
+cfn=(2) Runtime_DefineKeyedOwnPropertyInLiteral
+calls=3 0
+0 120
+cfn=(3) other
+calls=5 0
+0 50
+fn=(4) caller
+cfn=(2)
+calls=4 0
+0 80
+totals: 12345
+`
+
+t.test('a dump\'s total, and the calls into one function whoever makes them', async (t) => {
+  t.equal(totalOf(DUMP), 12345, 'the totals line, not the summary before it')
+  t.equal(callsInto(DUMP, 'Runtime_DefineKeyedOwnPropertyInLiteral'), 7)
+  t.equal(callsInto(DUMP, 'other'), 5)
+  t.equal(callsInto(DUMP, 'absent'), 0)
+  t.throws(() => totalOf('events: Ir\n'), /without totals/)
+})
+
+t.test('the instruction bench counts every route of authpair and of the textbook app', {
+  skip: hasCommand('valgrind') ? false : 'valgrind not installed',
+  timeout: 600_000
+}, async (t) => {
+  const stack = await startStack({ roles: [] })
+  t.teardown(async () => { await stack.close() })
+  // A smoke run: a few hundred requests, far too few for the figures to mean anything beyond their order.
+  const run = await measureInstructions(stack, { requests: 300, warmup: 300, connections: 4, rounds: 1, only: ['stateless', 'textbook'] })
+  const rows = summarize(run)
+  const figure = (server: string, mode: string) =>
+    rows.find((row) => row.figure.server === server && row.figure.mode === mode)
+  for (const [server, mode] of [['authpair', 'ceiling'], ['authpair', 'session'], ['authpair', 'token'], ['textbook', 'ceiling'], ['textbook', 'session'], ['textbook', 'token']]) {
+    const row = figure(server as string, mode as string)
+    t.ok(row !== undefined && row.eventLoop > 10 && row.allThreads >= row.eventLoop, `${server} ${mode}: counted, on the event loop and over all threads`)
+  }
+  t.ok((figure('authpair', 'session')?.eventLoop ?? 0) > (figure('authpair', 'ceiling')?.eventLoop ?? Infinity), 'a session check costs more than no check')
+  t.equal(figure('textbook', 'ceiling')?.overTextbookBare, 1)
+  t.match(formatInstructionTable(run), /textbook +ceiling, bare route/)
+})
