@@ -18,17 +18,18 @@ export interface SessionRecord {
 /** A session's key. Nothing here needs a multi-key command, so sessions work unchanged on Redis Cluster. */
 export const sessionKey = (sessionId: string) => `sess:${sessionId}`
 
-const STRING_FIELDS = ['userId', 'email', 'name', 'handle', 'csrfToken', 'userAgent', 'ip'] as const
-
 export function parseRecord (json: string | null): SessionRecord | null {
   if (json === null) return null
   let value: unknown
   try { value = JSON.parse(json) } catch { return null }
   if (typeof value !== 'object' || value === null) return null
-  const record = value as Record<string, unknown>
-  if (!STRING_FIELDS.every((field) => typeof record[field] === 'string')) return null
-  if (typeof record.createdAt !== 'number' || typeof record.lastSeenAt !== 'number') return null
-  return value as SessionRecord
+  // Each field by name, not in a loop over their names: on every session read, property loads the engine
+  // can specialise cost a fraction of keyed ones.
+  const record = value as { [field in keyof SessionRecord]?: unknown }
+  const valid = typeof record.userId === 'string' && typeof record.email === 'string' && typeof record.name === 'string' &&
+    typeof record.handle === 'string' && typeof record.csrfToken === 'string' && typeof record.userAgent === 'string' &&
+    typeof record.ip === 'string' && typeof record.createdAt === 'number' && typeof record.lastSeenAt === 'number'
+  return valid ? value as SessionRecord : null
 }
 
 export function serializeRecord (record: SessionRecord): string {
