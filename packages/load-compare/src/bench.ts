@@ -1,5 +1,6 @@
 // `pnpm bench`: GET /v1/me in each mode against the bare route of the same profile process, run back to
-// back, and against the naive express + express-session + jsonwebtoken version of the same routes.
+// back, against the textbook Fastify app's bare route, and against the naive express + express-session +
+// jsonwebtoken version of the same routes.
 // The services run on CPU 0, this load generator on CPU 1. Prints the ratios and the targets they meet.
 // `pnpm bench --instructions`: the same routes' cost counted in instructions under callgrind (see
 // docs/bench.md), against the textbook Fastify app as well; `--json FILE` keeps the run.
@@ -71,6 +72,11 @@ try {
     if (run.flagged) throw new Error(`naive ${name}: ${run.errors} errors, ${run.non2xx} non-2xx`)
     naiveRps[name] = run.rps
   }
+  // The textbook Fastify app's bare route: the floor every ratio is also given to.
+  const textbook = harness.textbookBare()
+  if (textbook === undefined) throw new Error('the textbook Fastify app did not start')
+  const textbookBare = await harness.run(textbook.spec, { scenario: 'throughput', target: textbook.target })
+  if (textbookBare.flagged) throw new Error('textbook bare route: errors or non-2xx answers')
 
   const rows: string[][] = []
   let allMet = true
@@ -87,10 +93,11 @@ try {
     const met = (check.target === undefined || ratio >= check.target) && overNaive >= 4
     allMet &&= met
     rows.push([check.label, fmt(run.rps), fmt(bareRps), ratio.toFixed(2), check.target === undefined ? '—' : `≥ ${check.target.toFixed(2)}`,
-      `${overNaive.toFixed(1)}× naive ${check.naive}`, met ? 'yes' : 'NO', String(run.cpuMicrosPerRequest)])
+      (run.rps / textbookBare.rps).toFixed(2), `${overNaive.toFixed(1)}× naive ${check.naive}`, met ? 'yes' : 'NO', String(run.cpuMicrosPerRequest)])
   }
   console.log(`\nGET /v1/me, ${values.duration} s per run, ${connections} connections, ${pinned ? 'services on CPU 0, load on CPU 1' : 'not pinned'}`)
-  console.log(formatTable(['mode', 'req/s', 'bare req/s', 'ratio', 'target', 'vs naive (≥ 4×)', 'met', 'CPU µs/req'], rows))
+  console.log(formatTable(['mode', 'req/s', 'bare req/s', 'ratio', 'target', '/ textbook bare', 'vs naive (≥ 4×)', 'met', 'CPU µs/req'], rows))
+  console.log(`textbook Fastify bare route: ${fmt(textbookBare.rps)} req/s (instructions per request, which do not move with the machine: pnpm bench --instructions)`)
   console.log(`naive express: bare ${fmt(naiveRps.bare as number)} req/s, session ${fmt(naiveRps.session as number)} req/s, token ${fmt(naiveRps.token as number)} req/s`)
   console.log(allMet ? 'All targets met.' : 'Some targets NOT met.')
   harness.close()

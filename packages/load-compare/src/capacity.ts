@@ -1,4 +1,4 @@
-import type { CapacityRecord, ModeName, ModelCheckRecord, RedisCeilingRecord, RunRecord } from './schema.js'
+import { isReference, type CapacityRecord, type ModeName, type ModelCheckRecord, type RedisCeilingRecord, type RunRecord } from './schema.js'
 import { round } from './numbers.js'
 
 export const INSTANCE_COUNTS = [1, 2, 4, 8, 16, 32, 64]
@@ -34,7 +34,7 @@ export function capacityModel (
     measured?.find((row) => row.command === command && row.batch === assumedBatch)?.ceilingCommandsPerSecond
   const modes: CapacityRecord['modes'] = []
   for (const run of throughputRuns) {
-    if (run.mode === 'ceiling' || run.mode === 'express (naive)' || run.cpuMicrosPerRequest === null || run.cpuMicrosPerRequest <= 0) continue
+    if (isReference(run.mode) || run.cpuMicrosPerRequest === null || run.cpuMicrosPerRequest <= 0) continue
     if (run.variant.includes('tokens')) continue // the many-token variants cost the same per request as one token
     const commands = run.redisCommandsPerRequest ?? 0
     // Fractions well below one command per request are background work (touches, pub/sub), not per-request reads.

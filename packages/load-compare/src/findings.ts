@@ -1,4 +1,4 @@
-import { revocationLabel, type ReportRecord, type RunRecord } from './schema.js'
+import { isReference, revocationLabel, type ReportRecord, type RunRecord } from './schema.js'
 
 const fmt = (value: number): string => Math.round(value).toLocaleString('en-US')
 const micros = (value: number | null): string => `${(value ?? 0).toFixed(1)} µs`
@@ -19,7 +19,7 @@ export function findings (report: ReportRecord): string[] {
 
 function cheapest (report: ReportRecord): string | undefined {
   const runs = report.runs.filter((run) => run.scenario === 'throughput' && run.mode !== 'ceiling' &&
-    run.mode !== 'express (naive)' && !/\d+ tokens/.test(run.variant) && run.cpuMicrosPerRequest !== null)
+    !isReference(run.mode) && !/\d+ tokens/.test(run.variant) && run.cpuMicrosPerRequest !== null)
   if (runs.length < 2) return undefined
   const byCost = [...runs].sort((a, b) => (a.cpuMicrosPerRequest as number) - (b.cpuMicrosPerRequest as number))
   const best = byCost[0] as RunRecord

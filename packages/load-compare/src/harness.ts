@@ -14,6 +14,9 @@ import type { ProfileRole, Stack } from './stack.js'
 export type Credential = 'none' | 'cookie' | 'bearer' | 'many-bearers'
 
 /** One line of a comparison: a mode, on the profile instance configured for it, with its credential. */
+/** The reference row of the textbook Fastify app (src/textbook/server.ts). */
+export const TEXTBOOK_MODE = 'fastify (textbook)'
+
 export interface ModeSpec {
   mode: ModeName
   variant: string
@@ -120,6 +123,16 @@ export class Harness {
       { spec: spec('express-session + connect-redis'), target: { url: `${naive.url}/v1/me`, pid: naive.pid, headerSets: [{ cookie }] } },
       { spec: spec('jsonwebtoken, no cache'), target: { url: `${naive.url}/v1/me`, pid: naive.pid, headerSets: this.headerSets('bearer') } }
     ]
+  }
+
+  /** The textbook Fastify app's bare route, the floor every throughput ratio is also given to; none without it. */
+  textbookBare (): { spec: ModeSpec, target: NonNullable<RunOptions['target']> } | undefined {
+    const textbook = this.stack.textbook
+    if (textbook === undefined) return undefined
+    return {
+      spec: { mode: TEXTBOOK_MODE, variant: 'bare route, no auth', role: 'stateless', credential: 'none' },
+      target: { url: `${textbook.url}/bench/bare`, pid: textbook.pid, headerSets: [{}] }
+    }
   }
 
   /** The stored record of this tool's session, as the auth service wrote it (for the Redis ceiling's real GET). */

@@ -14,7 +14,8 @@ export const Scenario = Type.Union([
 export const Mode = Type.Union([
   Type.Literal('ceiling'), Type.Literal('session'), Type.Literal('session+tracking'), Type.Literal('token'),
   Type.Literal('token+denylist'), Type.Literal('token+push'),
-  Type.Literal('express (naive)', { description: 'reference: express + express-session/connect-redis + jsonwebtoken, as their READMEs show them' })
+  Type.Literal('express (naive)', { description: 'reference: express + express-session/connect-redis + jsonwebtoken, as their READMEs show them' }),
+  Type.Literal('fastify (textbook)', { description: 'reference: Fastify 5 with @fastify/session and @fastify/jwt, as their READMEs show them (its bare route)' })
 ])
 
 export const Latency = Type.Object({
@@ -64,6 +65,7 @@ export const Run = Type.Object({
     description: 'throughput: the bare route of the same code and core, measured just before and just after this run'
   })),
   ratioToCeiling: Type.Optional(Type.Number({ description: 'throughput: rps over the mean of ceilingRps' })),
+  ratioToTextbookBare: Type.Optional(Type.Number({ description: "throughput: rps over the textbook Fastify app's bare route in the same run" })),
   warnings: Type.Array(Type.String(), { description: 'why this row may not be trusted; empty when nothing was noticed' }),
   repeats: Type.Optional(Type.Object({
     count: Type.Integer({ minimum: 2 }),
@@ -236,6 +238,9 @@ export const Report = Type.Object({
 export type RunRecord = Static<typeof Run>
 export type ReportRecord = Static<typeof Report>
 export type ModeName = Static<typeof Mode>
+
+/** Rows measured for comparison, not as a mode of authpair: a bare route, or another server's. */
+export const isReference = (mode: string): boolean => mode === 'ceiling' || mode === 'express (naive)' || mode === 'fastify (textbook)'
 export type ScenarioName = Static<typeof Scenario>
 export type RevocationRecord = Static<typeof Revocation>
 export type CapacityRecord = Static<typeof Capacity>

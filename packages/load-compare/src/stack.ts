@@ -42,6 +42,8 @@ export interface Stack {
   faults?: FaultProxy
   /** The naive express version of the same routes (reference rows), when asked for. */
   naive?: Target
+  /** The textbook Fastify app (src/textbook/server.ts), started with the naive one: its bare route is a floor. */
+  textbook?: Target
   /** Targets a running deployment rather than processes of its own. */
   external: boolean
   /** The settings the services were started with (empty for an external target). */
@@ -59,7 +61,7 @@ export interface StackOptions {
   /** CPU the profile processes are pinned to. */
   serviceCpu?: number
   otherCpu?: number
-  /** Also start the naive express server (express-session + connect-redis + jsonwebtoken). */
+  /** Also start the reference servers: naive express (express-session, connect-redis, jsonwebtoken), textbook. */
   naive?: boolean
 }
 
@@ -148,8 +150,16 @@ export async function startStack (options: StackOptions): Promise<Stack> {
       ? await spawnService({ dir: 'packages/load-compare', entry: 'src/naive/server.ts', env: { ...env, AUTH_URL: auth.url }, cpu: options.serviceCpu })
       : undefined
     if (naive !== undefined) started.push(naive)
+    const textbook = options.naive === true
+      ? await spawnService({
+        dir: 'packages/load-compare', entry: 'src/textbook/server.ts', env: { ...env, AUTH_URL: auth.url }, cpu: options.serviceCpu
+      })
+      : undefined
+    if (textbook !== undefined) started.push(textbook)
     const pids = () => [...started.map((service) => service.pid), ownRedis?.pid]
-    return { auth: auth.url, profiles, redisUrl, ownRedis, proxy, faults, naive, external: false, env, pids, close }
+    return {
+      auth: auth.url, profiles, redisUrl, ownRedis, proxy, faults, naive, textbook, external: false, env, pids, close
+    }
   } catch (error) {
     await close()
     throw error

@@ -3,7 +3,7 @@ import { revocationLabel, revocationLagText, type CapacityRecord, type FanoutRec
 import { formatTable } from './table.js'
 
 export const SUMMARY_HEADER = [
-  'scenario', 'mode', 'variant', 'req/s', '× ceiling', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'err', 'non-2xx', 'CPU µs/req',
+  'scenario', 'mode', 'variant', 'req/s', '× ceiling', '× textbook bare', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'err', 'non-2xx', 'CPU µs/req',
   'Redis cmd/req', 'cred. bytes', 'trust'
 ]
 
@@ -16,7 +16,7 @@ export function summaryRow (run: RunRecord): string[] {
   const rps = Math.round(run.rps).toLocaleString('en-US')
   const range = run.repeats === undefined ? '' : ` (${Math.round(run.repeats.rps.min)}–${Math.round(run.repeats.rps.max)})`
   return [
-    run.scenario, run.mode, run.variant, `${rps}${range}`, num(run.ratioToCeiling, 2),
+    run.scenario, run.mode, run.variant, `${rps}${range}`, num(run.ratioToCeiling, 2), num(run.ratioToTextbookBare, 2),
     ...[run.latency.p50, run.latency.p99, run.latency.p999, run.latency.max].map((value) => latency(run, value)),
     String(run.errors), String(run.non2xx),
     num(run.cpuMicrosPerRequest), num(run.redisCommandsPerRequest, 2), String(run.credentialBytes),

@@ -1,6 +1,8 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { callsInto, totalOf } from '../src/instructions/callgrind.js'
 import { measureInstructions } from '../src/instructions/measure.js'
+import type { InstructionRun } from '../src/instructions/measure.js'
 import { formatInstructionTable, summarize } from '../src/instructions/summary.js'
 import { hasCommand } from '../src/services.js'
 import { startStack } from '../src/stack.js'
@@ -28,6 +30,18 @@ t.test('a dump\'s total, and the calls into one function whoever makes them', as
   t.equal(callsInto(DUMP, 'other'), 5)
   t.equal(callsInto(DUMP, 'absent'), 0)
   t.throws(() => totalOf('events: Ir\n'), /without totals/)
+})
+
+t.test('the committed runs after the cuts agree within 3 % on every figure, as docs/bench.md says', async (t) => {
+  const run = (name: string) =>
+    JSON.parse(readFileSync(new URL(`../../../docs/bench/instructions-after-${name}.json`, import.meta.url), 'utf8')) as InstructionRun
+  const [first, second] = [summarize(run('run1')), summarize(run('run2'))]
+  t.equal(first.length, second.length, 'the same figures')
+  for (const [index, row] of first.entries()) {
+    const other = second[index]
+    const label = `${row.figure.server} ${row.figure.role ?? ''} ${row.figure.mode}, ${row.figure.variant}`
+    t.ok(other !== undefined && Math.abs(other.eventLoop - row.eventLoop) / row.eventLoop <= 0.03, label)
+  }
 })
 
 t.test('the instruction bench counts every route of authpair and of the textbook app', {

@@ -101,13 +101,18 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
     t.ok(run.latency.p999 !== undefined && /open loop/.test(run.generator ?? ''),
       `${run.scenario} ${run.mode}: open loop, p99.9 ${run.latency.p999 ?? '?'} ms`)
   }
-  const bracketed = report.runs.filter((run) => run.scenario === 'throughput' && run.mode !== 'ceiling')
+  const bracketed = report.runs.filter((run) => run.scenario === 'throughput' && run.mode !== 'ceiling' && run.mode !== 'fastify (textbook)')
   const hasCeiling = (run: ReportRecord['runs'][number]) => run.ceilingRps !== undefined && run.ratioToCeiling !== undefined
   t.ok(bracketed.length > 0 && bracketed.every(hasCeiling),
     'every throughput mode has the ceiling measured just before and after it')
   t.equal(report.trust.ceilingRps.length, bracketed.length + 1)
   t.ok(bracketed.some((run) => run.mode === 'express (naive)' && run.variant.startsWith('express-session')),
     'the naive express baseline is a reference row')
+  const throughputRows = report.runs.filter((run) => run.scenario === 'throughput')
+  t.ok(throughputRows.some((run) => run.mode === 'fastify (textbook)' && run.ratioToTextbookBare === 1),
+    'the textbook Fastify bare route is a reference row')
+  t.ok(throughputRows.every((run) => run.ratioToTextbookBare !== undefined && run.ratioToTextbookBare > 0),
+    'every throughput row is also given against the textbook bare route')
 
   t.test('the report leads with findings generated from the JSON', async (t) => {
     const sentences = findings(report)

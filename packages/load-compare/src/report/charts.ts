@@ -11,8 +11,8 @@ export interface Chart {
 }
 
 const MODE_COLORS = {
-  domain: ['ceiling', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push', 'express (naive)'],
-  range: ['#9e9e9e', '#d1495b', '#8f2d56', '#00798c', '#edae49', '#30638e', '#5d5d5d']
+  domain: ['ceiling', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push', 'express (naive)', 'fastify (textbook)'],
+  range: ['#9e9e9e', '#d1495b', '#8f2d56', '#00798c', '#edae49', '#30638e', '#5d5d5d', '#3a7d44']
 }
 const color = { field: 'mode', type: 'nominal', title: 'mode', scale: MODE_COLORS } as const
 const WIDTH = 560

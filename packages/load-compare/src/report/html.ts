@@ -30,7 +30,7 @@ export async function renderReport (report: ReportRecord): Promise<string> {
   for (const chart of charts(report)) {
     figures.push(`<figure id="chart-${chart.id}"><h2>${escape(chart.title)}</h2>${await renderSvg(chart.spec)}<figcaption>${escape(chart.caption)}</figcaption></figure>`)
   }
-  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
   const rows = report.runs.map((run) => `<tr${run.warnings.length > 0 ? ` class="flag" title="${escape(run.warnings.join('; '))}"` : ''}>${summaryRow(run).map((cell, i) => `<td${numeric.has(i) ? ' class="n"' : ''}>${escape(cell)}</td>`).join('')}</tr>`)
   const marked = report.runs.filter((run) => run.warnings.length > 0)
   const table = (header: string[], body: string[][], numericFrom: number) => `<table><tr>${header.map((title) => `<th>${escape(title)}</th>`).join('')}</tr>

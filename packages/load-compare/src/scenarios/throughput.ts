@@ -38,7 +38,20 @@ export async function throughput (harness: Harness, specs: ModeSpec[]): Promise<
   const middle = median(ceilings)
   const offMiddle = (run: RunRecord) => Math.abs(run.rps - middle)
   const representative = ceilingRuns.reduce((best, run) => offMiddle(run) < offMiddle(best) ? run : best)
-  return { runs: [representative, ...runs], ceilings }
+  return { runs: await againstTextbook(harness, [representative, ...runs]), ceilings }
+}
+
+/**
+ * The textbook Fastify app's bare route, measured once after the modes, and every row's ratio to it: the
+ * same process's bare route flatters a process whose every request is heavy (docs/bench.md). Its own row
+ * is not bracketed by authpair's ceiling: it is another process, faster than that ceiling by design.
+ */
+async function againstTextbook (harness: Harness, runs: RunRecord[]): Promise<RunRecord[]> {
+  const reference = harness.textbookBare()
+  if (reference === undefined) return runs
+  const textbook = await harness.run(reference.spec, { scenario: 'throughput', target: reference.target })
+  if (textbook.rps <= 0) return [...runs, textbook]
+  return [...runs, textbook].map((run) => ({ ...run, ratioToTextbookBare: round(run.rps / textbook.rps, 3) }))
 }
 
 /**
