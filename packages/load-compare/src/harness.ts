@@ -13,10 +13,10 @@ import type { ProfileRole, Stack } from './stack.js'
 /** Which credential a mode's requests carry. */
 export type Credential = 'none' | 'cookie' | 'bearer' | 'many-bearers'
 
-/** One line of a comparison: a mode, on the profile instance configured for it, with its credential. */
 /** The reference row of the textbook Fastify app (src/textbook/server.ts). */
 export const TEXTBOOK_MODE = 'fastify (textbook)'
 
+/** One line of a comparison: a mode, on the profile instance configured for it, with its credential. */
 export interface ModeSpec {
   mode: ModeName
   variant: string
