@@ -42,7 +42,9 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
 
   const modesOf = (scenario: string) =>
     new Set(report.runs.filter((run) => run.scenario === scenario).map((run) => run.mode))
-  t.same([...modesOf('throughput')].sort(), ['ceiling', 'express (naive)', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push'], 'every mode ran')
+  t.same([...modesOf('throughput')].sort(),
+    ['ceiling', 'express (naive)', 'fastify (textbook)', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push'],
+    'every mode ran, and both reference servers')
   t.ok(report.runs.some((run) => run.mode === 'token' && /cache off/.test(run.variant)) && report.runs.some((run) => run.mode === 'token' && /100 tokens/.test(run.variant)),
     'the token mode ran with the cache off and on, with one token and with many')
   t.same([...modesOf('store-distance')].sort(), ['session', 'session+tracking', 'token'])
