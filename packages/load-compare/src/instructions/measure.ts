@@ -102,9 +102,10 @@ export interface InstructionRun {
 }
 
 /**
- * A V8 state that about half of the processes entered at random on Node 24 under the old start flags: Node's
- * own stream code then builds its `process.nextTick` objects through this runtime call, ~27 times per request,
- * +35k instructions on every route. A process that shows it after warm-up is replaced.
+ * A V8 state a process can enter at random (seen on Node 24 when the per-request floor was first measured,
+ * before these flags): Node's own stream code then builds its `process.nextTick` objects through this runtime
+ * call, ~27 times per request, ~35k instructions more on every route. A process that shows it after warm-up
+ * is replaced; `restarts` in the run says how often that happened (never, in the committed runs).
  */
 export const SLOW_TICK = 'Runtime_DefineKeyedOwnPropertyInLiteral'
 const SLOW_TICK_CALLS_PER_REQUEST = 2
