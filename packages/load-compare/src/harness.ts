@@ -6,6 +6,7 @@ import { runOpenLoop, type Arrivals } from './open-loop.js'
 import { MachineSampler } from './machine-load.js'
 import { round } from './numbers.js'
 import { processCpuMicros } from './process-cpu.js'
+import { naiveSessionCookie } from './naive/login.js'
 import { RedisStats } from './redis-stats.js'
 import type { ModeName, RunRecord, ScenarioName } from './schema.js'
 import type { ProfileRole, Stack } from './stack.js'
@@ -112,12 +113,7 @@ export class Harness {
   async naiveReference (): Promise<Array<{ spec: ModeSpec, target: NonNullable<RunOptions['target']> }>> {
     const naive = this.stack.naive
     if (naive === undefined) return []
-    const login = await fetch(`${naive.url}/bench/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'load-compare', email: this.client.email, name: 'Load Compare' })
-    })
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string
+    const cookie = await naiveSessionCookie(naive.url, { id: 'load-compare', email: this.client.email, name: 'Load Compare' })
     const spec = (variant: string): ModeSpec => ({ mode: 'express (naive)', variant, role: 'stateless', credential: 'none' })
     return [
       { spec: spec('express-session + connect-redis'), target: { url: `${naive.url}/v1/me`, pid: naive.pid, headerSets: [{ cookie }] } },

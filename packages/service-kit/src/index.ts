@@ -1,5 +1,5 @@
 export { defineError, errorContractPlugin, retryAfter, ErrorBody, type ContractCode } from './errors.js'
-export { loggerOptions, redactSecrets, SECRET_FIELDS, serializeError } from './logger.js'
+export { loggerOptions, SECRET_FIELDS, serializeError } from './logger.js'
 export { DisplayName, DisplayText } from './text.js'
 export { metricsPlugin } from './metrics.js'
 export { healthPlugin } from './health.js'

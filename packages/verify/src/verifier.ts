@@ -129,8 +129,8 @@ export class CredentialVerifier {
     return await this.identifyFrom(headers.authorization, cookies?.[this.sessionCookie])
   }
 
-  /** `identify` for a caller that parsed the cookies already: the Authorization header, the session cookie's value. */
-  async identifyFrom (authorization: string | undefined, sessionCookie: string | undefined): Promise<Identity> {
+  /** The dispatch of `identify`: the Authorization header, else the session cookie's value. */
+  private async identifyFrom (authorization: string | undefined, sessionCookie: string | undefined): Promise<Identity> {
     if (authorization !== undefined) return await this.fromToken(authorization)
     if (sessionCookie !== undefined) return await this.fromSession(sessionCookie)
     throw this.refuse('none', 'Send a Bearer access token or the sid session cookie')

@@ -1,5 +1,6 @@
 import { AuthClient } from '../auth-client.js'
 import { runLoad } from '../load.js'
+import { naiveSessionCookie } from '../naive/login.js'
 import { spawnService, type ServiceProcess } from '../services.js'
 import { PROFILE_ROLES, type ProfileRole, type Stack } from '../stack.js'
 import { Callgrind, type Counts } from './callgrind.js'
@@ -206,7 +207,9 @@ async function start (
     : await spawnService({ ...common, dir: 'packages/load-compare', entry: `src/${spec.server === 'textbook' ? 'textbook' : 'naive'}/server.ts`, env })
   try {
     // Fresh credentials for every process: a run under valgrind can outlast a default-lived access token.
-    const session = spec.server === 'express' ? await expressSession(service.url) : (await client.session()).cookie
+    const session = spec.server === 'express'
+      ? await naiveSessionCookie(service.url, { id: 'load-compare', email: client.email, name: 'Load Compare' })
+      : (await client.session()).cookie
     const tokens = await client.tokens()
     const headers: Started['headers'] = { none: {}, cookie: { cookie: session }, bearer: { authorization: `Bearer ${tokens.access_token}` } }
     for (const route of spec.routes) {
@@ -250,16 +253,6 @@ async function load (
     const statuses = Object.entries(result.statusCodes ?? {}).map(([code, count]) => `${count} × ${code}`).join(', ')
     throw new Error(`${route.mode} (${route.variant}): ${result.requests} answers to ${requests} requests (${statuses}), ${result.errors} errors`)
   }
-}
-
-/** The naive app's own session (express-session keeps its own records). */
-async function expressSession (url: string): Promise<string> {
-  const response = await fetch(`${url}/bench/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'u1', email: 'naive@example.com', name: 'Naive' })
-  })
-  const cookie = response.headers.getSetCookie()[0]?.split(';')[0]
-  if (response.status !== 201 || cookie === undefined) throw new Error(`naive login: ${response.status}`)
-  return cookie
 }
 
 const perRequest = (instructions: number, requests: number) => instructions / requests / 1000
