@@ -19,7 +19,7 @@ const notTheOther = (other) => ({
  * and load-compare sit on top.
  */
 const layers = [
-  ['config', 'redis'],
+  ['config', 'redis', 'account-events'],
   ['keys', 'session-store', 'revocation'],
   ['verify', 'service-kit']
 ]

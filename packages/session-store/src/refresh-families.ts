@@ -88,6 +88,13 @@ export class RefreshFamilies {
     await this.index.dropField(userId, familyField(family))
   }
 
+  /** Deletes the records of families already unlisted (the account is deleted: nothing of it is kept). */
+  async erase (userId: string, families: string[]): Promise<void> {
+    if (families.length === 0) return
+    // One slot (the user's hash tag): one DEL, on Cluster too.
+    await this.redis.del(...families.flatMap((family) => [familyKey(userId, family), spentKey(userId, family)]))
+  }
+
   /** Unlists every family of the user in one step and returns them (log out everywhere). */
   async unlistAll (userId: string): Promise<string[]> {
     return await this.index.takeFamilies(userId)

@@ -8,13 +8,16 @@ import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { AuthConfig } from './config.js'
 import { accessTokensPlugin } from './plugins/access-tokens.js'
+import { accountEventsPlugin } from './plugins/account-events.js'
 import { deviceCookiePlugin } from './plugins/device-cookie.js'
 import { loginLimitsPlugin } from './plugins/login-limits.js'
 import { loginMetricsPlugin } from './plugins/login-metrics.js'
 import { logoutEverywherePlugin } from './plugins/logout-everywhere.js'
 import { refreshTokensPlugin } from './plugins/refresh-tokens.js'
 import { registrationLimitsPlugin } from './plugins/registration-limits.js'
+import { tokenPairPlugin } from './plugins/token-pair.js'
 import { usersPlugin } from './plugins/users.js'
+import accountRoutes from './routes/account/index.js'
 import jwksRoutes from './routes/jwks/index.js'
 import sessionsRoutes from './routes/sessions/index.js'
 import tokensRoutes from './routes/tokens/index.js'
@@ -32,7 +35,7 @@ export async function buildApp (config: AuthConfig, { logStream }: BuildOptions 
     service: 'auth',
     docs: {
       title: 'authpair auth service',
-      description: 'Users, session login, token login, JWKS. Contract: shared/API.md',
+      description: 'Users, session login, token login, account changes, JWKS. Contract: docs/api.md',
       version: '0.1.0',
       sessionCookie: sessionCookieName(cookieSecure(config))
     },
@@ -80,11 +83,15 @@ async function registerAuth (app: FastifyInstance, config: AuthConfig): Promise<
     accessTtlSeconds: config.ACCESS_TOKEN_TTL,
     families: new RefreshFamilies(app.redis, store.index)
   })
+  await app.register(tokenPairPlugin, { accessTtlSeconds: config.ACCESS_TOKEN_TTL })
   await app.register(logoutEverywherePlugin, { store, accessTtlSeconds: config.ACCESS_TOKEN_TTL })
+  await app.register(accountEventsPlugin, { maxLength: config.ACCOUNT_EVENTS_MAX_LENGTH })
 
+  const sessionOptions = { secret: config.SESSION_SECRET, secure, store }
   await app.register(usersRoutes)
-  await app.register(tokensRoutes, { accessTtlSeconds: config.ACCESS_TOKEN_TTL })
+  await app.register(tokensRoutes)
   await app.register(jwksRoutes, { keys, maxAgeSeconds: config.JWKS_MAX_AGE })
-  await app.register(sessionsRoutes, { secret: config.SESSION_SECRET, secure, store })
+  await app.register(sessionsRoutes, sessionOptions)
+  await app.register(accountRoutes, sessionOptions)
   await app.register(webRoutes, { reportFile: config.REPORT_FILE })
 }

@@ -43,6 +43,11 @@ export const AuthConfigSchema = Type.Object({
   HASH_BUDGET_PER_ACCOUNT: Type.Integer({
     minimum: 1, default: 30, description: 'logins that reach password hashing, successful or not, per account per login window (anonymous clients)'
   }),
+  ACCOUNT_EVENTS_MAX_LENGTH: Type.Integer({
+    minimum: 1000,
+    default: 100000,
+    description: 'entries the account event stream keeps (about: trimmed with MAXLEN ~); a consumer group may fall this many events behind without missing one'
+  }),
   REPORT_FILE: Type.String({ default: '', description: 'a load-compare HTML report the web page links to, served at /report' })
 })
 

@@ -11,3 +11,5 @@ export const InvalidGrant = defineError('AUTH_INVALID_GRANT', 'invalid_grant', 4
 export const ReportNotFound = defineError('AUTH_REPORT_NOT_FOUND', 'not_found', 404, 'No load-compare report yet: run `pnpm compare --report report.html`')
 export const InvalidRequest = defineError('AUTH_INVALID_REQUEST', 'invalid_request', 400, '%s')
 export const Overloaded = defineError('AUTH_OVERLOADED', 'overloaded', 503, 'Too many password checks at once; retry in a moment')
+export const InvalidAccessToken = defineError('AUTH_INVALID_ACCESS_TOKEN', 'unauthorized', 401, 'The access token is invalid, expired or revoked')
+export const SamePassword = defineError('AUTH_SAME_PASSWORD', 'invalid_request', 400, 'The new password must differ from the current one')

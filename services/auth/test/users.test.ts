@@ -12,9 +12,11 @@ t.test('POST /v1/users', async (t) => {
     t.match(body, { id: /^[0-9a-f-]{36}$/, email: 'ann.lee@example.com', name: 'Ann Lee' })
     t.same(Object.keys(body).sort(), ['email', 'id', 'name'])
 
-    const stored = await app.redis.get('user:email:ann.lee@example.com')
-    t.match(stored, /"passwordHash":"scrypt\$N=16384,r=8,p=5\$/, 'scrypt with its parameters stored beside the hash')
-    t.notMatch(stored, PASSWORD, 'the password itself is not stored')
+    t.equal(await app.redis.get('user:email:ann.lee@example.com'), body.id, 'the email finds the account')
+    const stored = await app.redis.hgetall(`user:{${body.id as string}}:account`)
+    t.match(stored, { email: 'ann.lee@example.com', name: 'Ann Lee', generation: '0' })
+    t.match(stored.passwordHash, /^scrypt\$N=16384,r=8,p=5\$/, 'scrypt with its parameters stored beside the hash')
+    t.notMatch(JSON.stringify(stored), PASSWORD, 'the password itself is not stored')
   })
 
   t.test('a second registration of the same email, in any case, is 409 email_taken', async (t) => {

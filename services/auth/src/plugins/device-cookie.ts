@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomInt } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { randomToken } from '../lib/random.js'
@@ -17,6 +17,14 @@ export interface DeviceCookie {
   issue: (reply: FastifyReply, email: string, deviceId: string | null) => Promise<void>
   /** Every device cookie of the account issued so far stops counting (log out everywhere). */
   revokeAll: (email: string) => Promise<void>
+  /**
+   * The account is deleted: its cookies stop counting, and the generation, which names the email, expires
+   * once every cookie issued under it has (a year). An account registered again with the email meanwhile
+   * starts from that generation, so no cookie of the old account counts for it.
+   */
+  forget: (email: string) => Promise<void>
+  /** Expires the device cookie in this browser. */
+  clear: (reply: FastifyReply) => void
 }
 
 declare module 'fastify' {
@@ -63,5 +71,15 @@ export const deviceCookiePlugin = fp<{ secure: boolean }>(async (fastify, { secu
     await redis.incr(generationKey(email))
   }
 
-  fastify.decorate<DeviceCookie>('deviceCookie', { deviceFor, issue, revokeAll })
+  async function forget (email: string): Promise<void> {
+    // A number no earlier generation reached (INCR still works on it), random so none can be guessed ahead.
+    await redis.set(generationKey(email), 1e12 + randomInt(2 ** 47), 'EX', ONE_YEAR_SECONDS)
+  }
+
+  function clear (reply: FastifyReply): void {
+    const { maxAge, ...attributes } = options
+    reply.clearCookie(DEVICE_COOKIE, attributes)
+  }
+
+  fastify.decorate<DeviceCookie>('deviceCookie', { deviceFor, issue, revokeAll, forget, clear })
 }, { name: 'authpair-device-cookie', dependencies: ['@fastify/cookie', 'authpair-redis'] })

@@ -4,7 +4,7 @@ import { retryAfter } from '@authpair/service-kit'
 import { InvalidCredentials, RateLimited } from '../errors.js'
 import { clientBucket } from '../lib/client-address.js'
 import type { HashLane } from '../lib/hash-gate.js'
-import type { User } from './users.js'
+import type { VerifiedUser } from './users.js'
 
 /** What the guard decided for one login attempt: its hashing lane and the counters it holds a place in. */
 export interface LoginAttempt {
@@ -17,18 +17,30 @@ export interface LoginAttempt {
   budgetKeys: string[]
 }
 
+/** Any password check limited like a login: logins, and the password a signed-in user confirms. */
+export interface PasswordAttempts {
+  /** Takes the attempt's places in its counters: 429 while this client has failed too often (see below). */
+  begin: (request: FastifyRequest, email: string) => Promise<LoginAttempt>
+  /**
+   * Runs the password check: its result when the password was right; a wrong one (null) is counted against
+   * the attempt's counters and answered 401 invalid_credentials.
+   */
+  judge: <T>(attempt: LoginAttempt, check: () => Promise<T | null>) => Promise<T>
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     loginAttempt: LoginAttempt
   }
   interface FastifyInstance {
-    /** preHandler of both login routes: 429 while this client has failed too often (see below). */
+    passwordAttempts: PasswordAttempts
+    /** preHandler of both login routes: `passwordAttempts.begin` for the body's email. */
     loginGuard: (request: FastifyRequest) => Promise<void>
     /**
      * The login itself, after the guard: the user for the right password (and the device cookie for this
      * account in the reply); a wrong one is counted against the attempt's counters and answered 401.
      */
-    verifyLogin: (request: FastifyRequest, reply: FastifyReply, mode: 'session' | 'token') => Promise<User>
+    verifyLogin: (request: FastifyRequest, reply: FastifyReply, mode: 'session' | 'token') => Promise<VerifiedUser>
   }
 }
 
@@ -88,9 +100,7 @@ export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, options) 
     for (const key of keys) await redis.eval(GIVE_BACK, 1, key)
   }
 
-  fastify.decorate('loginGuard', async (request: FastifyRequest) => {
-    // Runs after validation, when the email is already normalised: case tricks share one counter.
-    const email = (request.body as { email: string }).email
+  async function begin (request: FastifyRequest, email: string): Promise<LoginAttempt> {
     const deviceId = await fastify.deviceCookie.deviceFor(request, email)
     const failures = limitsFor(request, email, deviceId)
     const budget = hashBudgetFor(request, email, deviceId)
@@ -102,28 +112,43 @@ export const loginLimitsPlugin = fp<LoginLimitOptions>(async (fastify, options) 
       const seconds = Math.max(1, Math.ceil(await redis.pttl(key) / 1000))
       throw retryAfter(new RateLimited(`${seconds} s`), seconds)
     }
-    request.loginAttempt = {
+    return {
       lane: deviceId === null ? 'anonymous' : 'owner',
       deviceId,
       counterKeys: failures.map(([key]) => key),
       budgetKeys: budget.map(([key]) => key)
     }
-  })
+  }
 
-  fastify.decorate('verifyLogin', async (request: FastifyRequest, reply: FastifyReply, mode: 'session' | 'token') => {
-    const { email, password } = request.body as { email: string, password: string }
-    const attempt = request.loginAttempt
-    let user: User | null
+  async function judge<T> (attempt: LoginAttempt, check: () => Promise<T | null>): Promise<T> {
+    let result: T | null
     try {
-      user = await fastify.users.verifyCredentials(email, password, attempt)
+      result = await check()
     } catch (error) {
       // Overloaded or the store failed: the password was never judged, nor hashed.
       await giveBack([...attempt.counterKeys, ...attempt.budgetKeys])
       throw error
     }
-    fastify.loginCounter.inc({ mode, outcome: user === null ? 'rejected' : 'accepted' })
-    if (user === null) throw new InvalidCredentials() // the place taken stays: a wrong guess counts
+    if (result === null) throw new InvalidCredentials() // the place taken stays: a wrong guess counts
     await giveBack(attempt.counterKeys)
+    return result
+  }
+
+  fastify.decorate<PasswordAttempts>('passwordAttempts', { begin, judge })
+
+  fastify.decorate('loginGuard', async (request: FastifyRequest) => {
+    // Runs after validation, when the email is already normalised: case tricks share one counter.
+    request.loginAttempt = await begin(request, (request.body as { email: string }).email)
+  })
+
+  fastify.decorate('verifyLogin', async (request: FastifyRequest, reply: FastifyReply, mode: 'session' | 'token') => {
+    const { email, password } = request.body as { email: string, password: string }
+    const attempt = request.loginAttempt
+    const user = await judge(attempt, async () => {
+      const checked = await fastify.users.verifyCredentials(email, password, attempt)
+      fastify.loginCounter.inc({ mode, outcome: checked === null ? 'rejected' : 'accepted' })
+      return checked
+    })
     await fastify.deviceCookie.issue(reply, email, attempt.deviceId)
     return user
   })

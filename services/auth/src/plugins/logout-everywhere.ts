@@ -3,8 +3,11 @@ import fp from 'fastify-plugin'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Ends every session and every refresh-token family of the user, and denies the access tokens already issued. */
-    logoutEverywhere: (userId: string) => Promise<void>
+    /**
+     * Ends every session and every refresh-token family of the user, and denies the access tokens already
+     * issued. `erase`: the families' records are deleted too (account deletion).
+     */
+    logoutEverywhere: (userId: string, options?: { erase?: boolean }) => Promise<void>
   }
 }
 
@@ -14,8 +17,8 @@ export interface LogoutEverywhereOptions {
 }
 
 export const logoutEverywherePlugin = fp<LogoutEverywhereOptions>(async (fastify, { store, accessTtlSeconds }) => {
-  fastify.decorate('logoutEverywhere', async (userId: string) => {
-    await Promise.all([store.revokeAll(userId), fastify.refreshTokens.revokeAllForUser(userId)])
+  fastify.decorate('logoutEverywhere', async (userId: string, options: { erase?: boolean } = {}) => {
+    await Promise.all([store.revokeAll(userId), fastify.refreshTokens.revokeAllForUser(userId, options)])
     // Every access token issued up to now, by any family, is denied until the last of them expires (denylist
     // and push modes). Taken after the families are unlisted, so no token minted by a refresh that ran
     // before them escapes.

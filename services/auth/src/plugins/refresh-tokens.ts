@@ -20,7 +20,11 @@ export interface RefreshTokens {
   rotate: (token: string) => Promise<{ user: User, token: string, family: string } | null>
   /** Revokes the token's family if the token belongs to it (RFC 7009: unknown tokens are ignored). */
   revoke: (token: string) => Promise<void>
-  revokeAllForUser: (userId: string) => Promise<void>
+  /**
+   * Ends every family of the user: unlisted (none rotates again) and denied (an access token one of them
+   * mints after this is refused too). `erase` deletes their records as well (the account is deleted).
+   */
+  revokeAllForUser: (userId: string, options?: { erase?: boolean }) => Promise<void>
 }
 
 declare module 'fastify' {
@@ -94,9 +98,14 @@ export const refreshTokensPlugin = fp<RefreshTokensOptions>(async (fastify, opti
     if (await families.revokeIfOwned(userId, family, hash(secret))) await denyFamily(userId, family)
   }
 
-  async function revokeAllForUser (userId: string): Promise<void> {
-    // Unlisted at once: no family can rotate again. Its access tokens fall to the caller's user-wide denial.
-    await families.unlistAll(userId)
+  async function revokeAllForUser (userId: string, { erase = false }: { erase?: boolean } = {}): Promise<void> {
+    // Unlisted at once: no family can rotate again. The access tokens issued so far fall to the caller's
+    // user-wide cut-off; denying each family also refuses one signed after that cut-off by a login or refresh
+    // that had read its family before (the token carries the family).
+    const taken = await families.unlistAll(userId)
+    const exp = Math.floor(Date.now() / 1000) + accessTtlSeconds
+    for (const family of taken) await fastify.revocations.publish({ kind: 'family', sub: userId, fid: family, exp })
+    if (erase) await families.erase(userId, taken)
   }
 
   fastify.decorate('refreshTokens', { issue, rotate, revoke, revokeAllForUser })

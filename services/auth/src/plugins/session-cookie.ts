@@ -4,7 +4,9 @@ import {
 } from '@authpair/session-store'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { CsrfFailed, Unauthorized } from '../errors.js'
+import { CsrfFailed, InvalidCredentials, Unauthorized } from '../errors.js'
+import { randomToken } from '../lib/random.js'
+import type { VerifiedUser } from './users.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +16,12 @@ declare module 'fastify' {
     requireCsrf: (request: FastifyRequest) => Promise<void>
     /** Expires the sid cookie in the browser, with the attributes it was set with. */
     clearSessionCookie: (reply: FastifyReply) => FastifyReply
+    /**
+     * Logs the user in on this request under a new session id (a session id planted before, fixation, is
+     * destroyed, never adopted), saved before the reply. InvalidCredentials when the password it was granted
+     * on changed meanwhile, or the account went: the session is then destroyed, never left to live.
+     */
+    startSession: (request: FastifyRequest, user: VerifiedUser) => Promise<SessionRecord>
   }
 }
 
@@ -57,5 +65,28 @@ export const sessionCookiePlugin = fp<SessionCookieOptions>(async (fastify, { se
     if (!csrfTokenMatches(request.headers['x-csrf-token'], request.session.csrfToken)) throw new CsrfFailed()
   })
 
+  fastify.decorate('startSession', async (request: FastifyRequest, user: VerifiedUser) => {
+    await request.session.regenerate()
+    const now = Date.now()
+    const record: SessionRecord = {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      handle: randomToken(16),
+      csrfToken: randomToken(32),
+      createdAt: now,
+      lastSeenAt: now,
+      userAgent: (request.headers['user-agent'] ?? '').slice(0, 256),
+      ip: request.ip
+    }
+    Object.assign(request.session, record)
+    // Listed in the user's index first, then the generation checked: a password change or deletion either
+    // ran before (seen here) or runs after, and then finds this session to end.
+    await request.session.save()
+    if (await fastify.users.isCurrent(user.id, user.generation)) return record
+    await request.session.destroy()
+    throw new InvalidCredentials()
+  })
+
   fastify.decorate('clearSessionCookie', (reply: FastifyReply) => reply.clearCookie(cookieName, cookieOptions))
-}, { name: 'authpair-session-cookie', dependencies: ['@fastify/cookie'] })
+}, { name: 'authpair-session-cookie', dependencies: ['@fastify/cookie', 'authpair-users'] })

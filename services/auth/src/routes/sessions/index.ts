@@ -1,9 +1,7 @@
-import type { SessionRecord } from '@authpair/session-store'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { SessionNotFound } from '../../errors.js'
 import { normalizeEmailField } from '../../lib/email.js'
-import { randomToken } from '../../lib/random.js'
 import { sessionCookiePlugin, type SessionCookieOptions } from '../../plugins/session-cookie.js'
 import { CredentialsBody } from '../../schemas/users.js'
 import { CsrfHeader, SessionIdParams, SessionList, SessionLoginReply } from '../../schemas/sessions.js'
@@ -26,24 +24,10 @@ const sessionsRoutes: FastifyPluginAsyncTypebox<SessionCookieOptions> = async (f
     }
   }, async function onSessionLogin (request, reply) {
     const user = await fastify.verifyLogin(request, reply, 'session')
-
-    // A new id at every login: a session id planted before login (fixation) is destroyed, never adopted.
-    await request.session.regenerate()
-    const now = Date.now()
-    const record: SessionRecord = {
-      userId: user.id,
-      email: user.email,
-      name: user.name,
-      handle: randomToken(16),
-      csrfToken: randomToken(32),
-      createdAt: now,
-      lastSeenAt: now,
-      userAgent: (request.headers['user-agent'] ?? '').slice(0, 256),
-      ip: request.ip
-    }
-    Object.assign(request.session, record)
+    const record = await fastify.startSession(request, user)
     const expiresAt = iso(store.absoluteDeadline(record))
-    return await reply.code(201).send({ user, expiresAt, csrfToken: record.csrfToken })
+    const { id, email, name } = user
+    return await reply.code(201).send({ user: { id, email, name }, expiresAt, csrfToken: record.csrfToken })
   })
 
   fastify.get('/v1/sessions', {

@@ -2,18 +2,12 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { InvalidGrant, InvalidRequest } from '../../errors.js'
+import { bearerToken } from '../../lib/bearer.js'
 import { normalizeEmailField } from '../../lib/email.js'
-import type { User } from '../../plugins/users.js'
 import { RefreshBody, RevokeBody, TokenPair } from '../../schemas/tokens.js'
 import { CredentialsBody } from '../../schemas/users.js'
 
 const Err = Type.Ref('ErrorBody')
-// The scheme name is case-insensitive (RFC 9110 §11.1).
-const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i
-
-export interface TokensRoutesOptions {
-  accessTtlSeconds: number
-}
 
 // An access token is a JWT, whose first segment is base64url JSON: `{"…` encodes as `eyJ`. A refresh token
 // (`<user id>.<family>.<secret>`) never starts so.
@@ -36,16 +30,7 @@ function parseRevocationForm (
   done(null, token === null ? {} : JWT.test(token) ? { access_token: token } : { refresh_token: token })
 }
 
-const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fastify, { accessTtlSeconds }) => {
-  async function pair (user: User, refresh: { token: string, family: string }) {
-    return {
-      access_token: await fastify.signAccessToken(user, refresh.family),
-      token_type: 'Bearer' as const,
-      expires_in: accessTtlSeconds,
-      refresh_token: refresh.token
-    }
-  }
-
+const tokensRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/v1/tokens', {
     preValidation: normalizeEmailField,
     preHandler: fastify.loginGuard,
@@ -57,7 +42,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
     }
   }, async function onTokenLogin (request, reply) {
     const user = await fastify.verifyLogin(request, reply, 'token')
-    return await reply.code(201).send(await pair(user, await fastify.refreshTokens.issue(user)))
+    return await reply.code(201).send(await fastify.issueTokenPair(user))
   })
 
   fastify.post('/v1/tokens/refresh', {
@@ -70,7 +55,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
   }, async function onRefresh (request, reply) {
     const rotated = await fastify.refreshTokens.rotate(request.body.refresh_token)
     if (rotated === null) throw new InvalidGrant()
-    return await reply.code(201).send(await pair(rotated.user, rotated))
+    return await reply.code(201).send(await fastify.tokenPairOf(rotated.user, rotated))
   })
 
   await fastify.register(async function revocationRoute (plain) {
@@ -90,7 +75,7 @@ const tokensRoutes: FastifyPluginAsyncTypebox<TokensRoutesOptions> = async (fast
       // The access token in the body (RFC 7009), and the one in the Authorization header: each jti denied.
       const accessTokens = [
         'access_token' in request.body ? request.body.access_token : undefined,
-        BEARER.exec(request.headers.authorization ?? '')?.[1]
+        bearerToken(request.headers.authorization)
       ]
       for (const token of accessTokens) {
         const claims = token === undefined ? null : await fastify.verifyAccessToken(token)
