@@ -38,3 +38,26 @@ t.test('a device cookie of another account gives no owner lane', async (t) => {
   t.equal((await post(`${system.auth}/v1/tokens`, { email: theirs, password: PASSWORD }, { 'x-forwarded-for': '203.0.113.7', cookie: did })).status, 429,
     'my device cookie presented for their locked account: anonymous')
 })
+
+t.test('a password change ends the account\'s device cookies, and gives the caller a fresh one', async (t) => {
+  const system = await startSystem(t, { TRUST_PROXY: '1', LOGIN_LIMIT_PER_ACCOUNT: '2' })
+  const email = await registerUser(system)
+  const login = async (headers: Record<string, string>, password = PASSWORD) =>
+    await post(`${system.auth}/v1/tokens`, { email, password }, headers)
+  const stolen = `did=${parseSetCookies((await login({ 'x-forwarded-for': '192.0.2.20' })).headers.getSetCookie()).get('did')?.value ?? ''}`
+  const pair = await (await login({ 'x-forwarded-for': '192.0.2.21' })).json() as { access_token: string }
+  const changed = await fetch(`${system.auth}/v1/users/me/password`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${pair.access_token}`, 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.21' },
+    body: JSON.stringify({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
+  })
+  t.equal(changed.status, 201)
+  const fresh = `did=${parseSetCookies(changed.headers.getSetCookie()).get('did')?.value ?? ''}`
+
+  const elsewhere = { 'x-forwarded-for': '198.51.100.67' }
+  t.same([(await login(elsewhere, 'wrong one!')).status, (await login(elsewhere, 'wrong two!')).status], [401, 401])
+  t.equal((await login({ 'x-forwarded-for': '203.0.113.7', cookie: stolen }, 'a brand new passphrase')).status, 429,
+    'the device cookie from before the change is anonymous now')
+  t.equal((await login({ 'x-forwarded-for': '203.0.113.8', cookie: fresh }, 'a brand new passphrase')).status, 201,
+    'the one the change answered with gives the owner\'s lane')
+})

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { me, post, registerUser, session, startSystem, tokens } from './helpers.js'
+import { parseSetCookies, sessionCookieOf } from '@authpair/testing'
+import { me, PASSWORD, post, registerUser, session, startSystem, tokens } from './helpers.js'
 
 // Each race is started for real against the real Redis, many requests in flight at once; the
 // assertions are about the end state a user would see.
@@ -81,4 +82,53 @@ t.test('log out everywhere racing logins: every login that survives is listed an
   t.equal((await fetch(`${system.auth}/v1/sessions`, { method: 'DELETE', headers: { cookie: again.cookie, 'x-csrf-token': again.csrfToken } })).status, 204)
   for (const login of alive) t.equal((await me(system, { cookie: login.cookie })).status, 401, 'a second log out everywhere ends it')
   t.equal((await post(`${system.auth}/v1/tokens/refresh`, { refresh_token: pair.refresh_token })).status, 401, 'and the token family')
+})
+
+t.test('a password change racing logins and refreshes with the old password: nothing they got survives', async (t) => {
+  // denylist: an access token is refused as soon as its family or user cut-off is written.
+  const system = await startSystem(t, { TOKEN_REVOCATION: 'denylist' })
+  const email = await registerUser(system)
+  // Each racer logs in from a device of its own (a device cookie): one hash at a time per device, not per
+  // account, so the logins really run beside the change instead of being turned away as overloaded.
+  const devices: string[] = []
+  for (let i = 0; i < 8; i++) {
+    const first = await post(`${system.auth}/v1/tokens`, { email, password: PASSWORD })
+    devices.push(`did=${parseSetCookies(first.headers.getSetCookie()).get('did')?.value ?? ''}`)
+  }
+  const spare = await tokens(system, email)
+  const caller = await tokens(system, email)
+
+  const change = fetch(`${system.auth}/v1/users/me/password`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${caller.access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
+  })
+  const later = async <T>(ms: number, work: () => Promise<T>) => await new Promise<T>((resolve, reject) => {
+    setTimeout(() => { work().then(resolve, reject) }, ms)
+  })
+  // Staggered over the change's two hashes (check the current password, hash the new one).
+  const sessions = devices.slice(0, 4).map(async (cookie, i) => await later(i * 60, async () =>
+    await post(`${system.auth}/v1/sessions`, { email, password: PASSWORD }, { cookie })))
+  const logins = devices.slice(4).map(async (cookie, i) => await later(30 + i * 60, async () =>
+    await post(`${system.auth}/v1/tokens`, { email, password: PASSWORD }, { cookie })))
+  const refreshes = [0, 120, 240].map(async (ms) => await later(ms, async () =>
+    await post(`${system.auth}/v1/tokens/refresh`, { refresh_token: spare.refresh_token })))
+  t.equal((await change).status, 201, 'the change went through')
+
+  let won = 0
+  for (const response of await Promise.all(sessions)) {
+    t.ok([201, 401, 503].includes(response.status), `a racing session login: ${response.status}`)
+    if (response.status !== 201) continue
+    won++
+    t.equal((await me(system, { cookie: sessionCookieOf(response) })).status, 401, 'its session is refused')
+  }
+  for (const response of [...await Promise.all(logins), ...await Promise.all(refreshes)]) {
+    t.ok([201, 401, 503].includes(response.status), `a racing token login or refresh: ${response.status}`)
+    if (response.status !== 201) continue
+    won++
+    const pair = await response.json() as { access_token: string, refresh_token: string }
+    t.equal((await me(system, { authorization: `Bearer ${pair.access_token}` })).status, 401, 'its access token is refused')
+    t.equal((await post(`${system.auth}/v1/tokens/refresh`, { refresh_token: pair.refresh_token })).status, 401, 'its family is revoked')
+  }
+  t.comment(`${won} racing requests got credentials before the change finished; all of them are dead`)
 })

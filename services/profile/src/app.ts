@@ -5,6 +5,7 @@ import { verifyPlugin } from '@authpair/verify'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { ProfileConfig } from './config.js'
+import { accountEventsPlugin } from './plugins/account-events.js'
 import { profilesPlugin } from './plugins/profiles.js'
 import meRoutes from './routes/me/index.js'
 import profileRoutes from './routes/profile/index.js'
@@ -63,7 +64,10 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
     metrics: app.metrics
   })
   // The service's own data and routes.
-  await app.register(profilesPlugin)
+  await app.register(profilesPlugin, { tokenLifetimeSeconds: config.ACCESS_TOKEN_TTL + config.JWT_CLOCK_LEEWAY })
+  await app.register(accountEventsPlugin, {
+    pollMs: config.ACCOUNT_EVENTS_POLL_MS, claimIdleMs: config.ACCOUNT_EVENTS_CLAIM_IDLE_MS
+  })
   await app.register(meRoutes)
   await app.register(profileRoutes)
 

@@ -40,6 +40,12 @@ export const ProfileConfigSchema = Type.Object({
     default: false,
     description: 'serve GET /bench/bare (no authentication), the ceiling load-compare and pnpm bench measure against; off in production'
   }),
+  ACCOUNT_EVENTS_POLL_MS: Type.Integer({ minimum: 10, default: 250, description: 'how often the account event stream is read' }),
+  ACCOUNT_EVENTS_CLAIM_IDLE_MS: Type.Integer({
+    minimum: 100,
+    default: 30000,
+    description: 'an account event read and not acknowledged this long (its replica died, or applying it failed) is claimed and retried'
+  }),
   AUTH_URL: Type.String({ default: 'http://127.0.0.1:3001', pattern: '^https?://', description: 'where the JWKS is fetched' })
 })
 
