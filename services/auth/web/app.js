@@ -64,4 +64,31 @@ document.getElementById('profile').addEventListener('submit', async (event) => {
   await call(`PATCH /v1/profile with the ${form.get('via')}`, '/v1/profile', { method: 'PATCH', body: changes, headers })
 })
 
+/** The credential the account forms send: the cookie with its CSRF token, or the access token. */
+function accountCredential () {
+  const via = document.querySelector('[name=account-via]:checked').value
+  return { via, headers: via === 'token' ? bearer() : { 'x-csrf-token': state.csrfToken } }
+}
+
+document.getElementById('change-password').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const form = new FormData(event.target)
+  const { via, headers } = accountCredential()
+  const body = { currentPassword: form.get('currentPassword'), newPassword: form.get('newPassword') }
+  const answer = await call(`change the password with the ${via}`, '/v1/users/me/password', { method: 'PUT', body, headers })
+  if (!answer.response.ok) return
+  state.password = body.newPassword
+  // A session call continues under a new session id (the browser got the cookie) with a new CSRF token; a token
+  // call gets a fresh pair: whatever this page held before is revoked.
+  if (via === 'session') state.csrfToken = answer.body.csrfToken
+  else Object.assign(state, { access: answer.body.access_token, refresh: answer.body.refresh_token })
+})
+
+document.getElementById('delete-account').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const { via, headers } = accountCredential()
+  const body = { password: new FormData(event.target).get('password') }
+  await call(`delete the account with the ${via}`, '/v1/users/me', { method: 'DELETE', body, headers })
+})
+
 fetch('/report', { method: 'HEAD' }).then((response) => { document.getElementById('report-link').hidden = !response.ok }, () => {})
