@@ -4,15 +4,14 @@ import { fileURLToPath } from 'node:url'
 import { sessionCookieOf } from '@authpair/testing'
 import { PASSWORD, post, waitFor } from './helpers.js'
 
-// `docker compose up` for real, where a Docker engine runs (CI: always, through
-// ../shared/docker-standins/up.sh in .ci/run): the images built from this working tree, and the README's
-// promises walked through the gateway on localhost:8080.
+// `docker compose up` for real, where a Docker engine runs (CI: always, .ci/run starts one): the images built
+// from this working tree, and the README's promises walked through the gateway on localhost:8080.
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 const engine = spawnSync('docker', ['info'], { encoding: 'utf8' })
 const compose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' })
 const skip = engine.status !== 0
-  ? 'no Docker engine answers (run `eval "$(../shared/docker-standins/up.sh node:24-bookworm-slim redis:7-bookworm nginx:1.27-bookworm)"` first; .ci/run does)'
+  ? 'no Docker engine answers (start one with the images node:24-bookworm-slim, redis:7-bookworm and nginx:1.27-bookworm at hand; .ci/run does)'
   : compose.status !== 0 ? 'Docker Compose v2 is not installed' : false
 
 /** `docker compose …` in the project root; throws with its output when it fails. */

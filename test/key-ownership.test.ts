@@ -2,6 +2,7 @@
 // key builders) is in a row that names that package as its owner, and such a row lists no other key.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { ownedKeys as accountEventKeys } from '@authpair/account-events'
 import { ownedKeys as revocationKeys } from '@authpair/revocation'
 import { ownedKeys as sessionStoreKeys } from '@authpair/session-store'
 
@@ -11,7 +12,10 @@ const rows = [...table.matchAll(/^\| (.+?) \| .+? \| (.+?) \|/gm)]
   .map(([, keys, owner]) => ({ keys: [...(keys as string).matchAll(/`([^`]+)`/g)].map((match) => match[1] as string), owner: owner as string }))
   .filter((row) => row.keys.length > 0)
 
-for (const [owner, keys] of [['packages/session-store', sessionStoreKeys], ['packages/revocation', revocationKeys]] as const) {
+const owners = [
+  ['packages/session-store', sessionStoreKeys], ['packages/revocation', revocationKeys], ['packages/account-events', accountEventKeys]
+] as const
+for (const [owner, keys] of owners) {
   t.test(`${owner}: the table names exactly the keys it owns`, async (t) => {
     const listed = rows.filter((row) => row.owner.includes(`\`${owner}\``)).flatMap((row) => row.keys)
     t.ok(listed.length > 0, 'the table has rows for it')

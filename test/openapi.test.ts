@@ -38,6 +38,15 @@ t.test('both OpenAPI documents are valid and say what clients need', async (t) =
       t.notOk(revoke?.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'authorization'),
         'the revoke route\'s bearer is a security scheme, not a header parameter')
       t.same(revoke?.security, [{ bearer: [] }, {}], 'an optional bearer')
+      const fields = (op: Operation | undefined) =>
+        Object.keys((op as { requestBody?: { content: Record<string, { schema: { properties: object } }> } })?.requestBody?.content['application/json']?.schema.properties ?? {})
+      const change = paths['/v1/users/me/password']?.put
+      t.same(fields(change), ['currentPassword', 'newPassword'], 'the password change and its body')
+      t.same(change?.security, [{ session: [] }, { bearer: [] }], 'with the session or a bearer token')
+      t.ok(change?.responses['200'] !== undefined && change.responses['201'] !== undefined, 'a session answer (200) and a token pair (201)')
+      const removal = paths['/v1/users/me']?.delete
+      t.same(fields(removal), ['password'], 'the deletion and its body')
+      t.same(Object.keys(removal?.responses ?? {}).sort(), ['204', '400', '401', '403', '429', '503'])
     } else {
       t.same(document.paths['/v1/me']?.get?.security, [{ bearer: [] }, { session: [] }])
     }

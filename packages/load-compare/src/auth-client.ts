@@ -7,7 +7,8 @@ export interface Session { cookie: string, csrfToken: string }
 /** The auth service's HTTP API, as load-compare uses it: its own throwaway user, sessions and tokens. */
 export class AuthClient {
   readonly email = `compare-${randomBytes(6).toString('hex')}@example.com`
-  readonly password = randomBytes(18).toString('base64url')
+  /** The account's password: a password change makes it a new one. */
+  password = randomBytes(18).toString('base64url')
 
   constructor (readonly url: string) {}
 
@@ -45,6 +46,14 @@ export class AuthClient {
 
   async revoke (pair: TokenPair): Promise<void> {
     await this.call('POST', '/v1/tokens/revoke', 204, { refresh_token: pair.refresh_token }, { authorization: `Bearer ${pair.access_token}` })
+  }
+
+  /** Changes the password with `caller`, which continues; every other credential of the account ends. */
+  async changePassword (caller: Session): Promise<void> {
+    const newPassword = randomBytes(18).toString('base64url')
+    await this.call('PUT', '/v1/users/me/password', 200, { currentPassword: this.password, newPassword },
+      { cookie: caller.cookie, 'x-csrf-token': caller.csrfToken })
+    this.password = newPassword
   }
 
   private async call (

@@ -78,8 +78,13 @@ function outage (report: ReportRecord): string | undefined {
 
 function revocation (report: ReportRecord): string | undefined {
   if (report.revocation.length === 0) return undefined
-  const healthy = report.revocation.filter((entry) => entry.fault === undefined)
+  const healthy = report.revocation.filter((entry) => entry.fault === undefined && entry.cause === undefined)
   const faulted = report.revocation.filter((entry) => entry.fault !== undefined)
+  const changed = report.revocation.filter((entry) => entry.cause === 'password change')
+  const afterChange = changed.length === 0
+    ? ''
+    : ` After a password change, another credential of the account is refused: ${list(changed.map((entry) =>
+      `${entry.mode} ${entry.lagMs === null ? 'only when it expires' : `after ${ms(entry.lagMs)}`}`))}.`
   const still = healthy.filter((entry) => entry.lagMs === null).map((entry) => entry.mode)
   const refused = healthy.filter((entry) => entry.lagMs !== null)
     .sort((a, b) => (a.lagMs as number) - (b.lagMs as number))
@@ -90,7 +95,7 @@ function revocation (report: ReportRecord): string | undefined {
       (entry.lagMs === null ? 'NOT refused within its bound' : `after ${ms(entry.lagMs)}`) +
       ` (bound ${entry.boundMs ?? '?'} ms)`))}.`
   return `A revoked credential is refused: ${list(refused)} (median, one round trip included)` +
-    (still.length === 0 ? '.' : `; ${list(still)} keeps working until the token expires.`) + underFaults
+    (still.length === 0 ? '.' : `; ${list(still)} keeps working until the token expires.`) + afterChange + underFaults
 }
 
 function redisLimit (report: ReportRecord): string | undefined {

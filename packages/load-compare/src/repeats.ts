@@ -1,5 +1,5 @@
 import { median } from './numbers.js'
-import type { RevocationRecord, RunRecord } from './schema.js'
+import { revocationLabel, type RevocationRecord, type RunRecord } from './schema.js'
 
 const keyOf = (run: RunRecord): string => `${run.scenario}|${run.mode}|${run.variant}|${run.addedRttMs ?? ''}`
 
@@ -32,9 +32,13 @@ export function mergeRounds (rounds: RunRecord[][]): RunRecord[] {
 /** Every round's samples per mode together; the lag is their median (null only if every round saw none refused). */
 export function mergeRevocations (rounds: RevocationRecord[][]): RevocationRecord[] {
   if (rounds.length <= 1) return rounds[0] ?? []
-  const byMode = new Map<string, RevocationRecord[]>()
-  for (const entry of rounds.flat()) byMode.set(entry.mode, [...byMode.get(entry.mode) ?? [], entry])
-  return [...byMode.values()].map((entries) => {
+  // One row per mode, cause and fault, as each round measured them.
+  const byRow = new Map<string, RevocationRecord[]>()
+  for (const entry of rounds.flat()) {
+    const label = revocationLabel(entry)
+    byRow.set(label, [...byRow.get(label) ?? [], entry])
+  }
+  return [...byRow.values()].map((entries) => {
     const first = entries[0] as RevocationRecord
     const samplesMs = entries.flatMap((entry) => entry.samplesMs)
     const refused = entries.some((entry) => entry.lagMs !== null) && samplesMs.length > 0

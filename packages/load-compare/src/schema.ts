@@ -87,12 +87,15 @@ export const Revocation = Type.Object({
     description: 'absent: a healthy network; otherwise the fault in force during the revocation (a connection of the profile gone silent), and the lag is to the first answer other than 200 (401, or 503 while Redis does not answer)'
   })),
   boundMs: Type.Optional(Type.Number({ description: 'with a fault: REVOCATION_STALENESS_MAX_MS of the instance, the lag it promises not to exceed' })),
+  cause: Type.Optional(Type.Literal('password change', {
+    description: 'absent: the credential itself was revoked (logout, token revocation); "password change": another session of the account changed the password, which ends every other credential'
+  })),
   note: Type.Optional(Type.String())
 })
 
-/** How a revocation row is named in tables and charts: its mode, and the fault when there was one. */
-export const revocationLabel = (entry: { mode: string, fault?: string }): string =>
-  entry.fault === undefined ? entry.mode : `${entry.mode}, ${entry.fault}`
+/** How a revocation row is named in tables and charts: its mode, what ended the credential, and any fault. */
+export const revocationLabel = (entry: { mode: string, fault?: string, cause?: string }): string =>
+  [entry.mode, entry.cause, entry.fault].filter((part) => part !== undefined).join(', ')
 
 /** A row's lag as text: "until exp" for a healthy mode that never refused, "past the bound" for a fault. */
 export const revocationLagText = (entry: { lagMs: number | null, fault?: string }): string =>

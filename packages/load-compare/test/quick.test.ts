@@ -76,7 +76,7 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
   t.ok(lastSecond?.storeDown === false && lastSession !== undefined && lastSession.ok > 0 && lastSession.failed === 0,
     'sessions recover by themselves once Redis is back (reconnection backoff at most 1 s)')
 
-  const healthy = report.revocation.filter((entry) => entry.fault === undefined)
+  const healthy = report.revocation.filter((entry) => entry.fault === undefined && entry.cause === undefined)
   const lag = Object.fromEntries(healthy.map((entry) => [entry.mode, entry.lagMs]))
   const quiet = report.revocation.filter((entry) => entry.fault !== undefined)
   t.same(quiet.map((entry) => entry.mode).sort(), ['session+tracking', 'token+push'], 'both in-memory modes are tried with a silent connection')
@@ -86,6 +86,12 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
   }
   t.equal(lag.token, null, 'a revoked token with revocation off keeps working')
   for (const mode of ['session', 'session+tracking', 'token+denylist', 'token+push']) t.ok(typeof lag[mode] === 'number' && (lag[mode] as number) < 100, `${mode}: refused ${String(lag[mode])} ms after the revocation`)
+  const changed = Object.fromEntries(report.revocation.filter((entry) => entry.cause === 'password change').map((entry) => [entry.mode, entry.lagMs]))
+  t.same(Object.keys(changed).sort(), ['session', 'session+tracking', 'token', 'token+denylist', 'token+push'], 'a password change is measured in every mode')
+  t.equal(changed.token, null, 'after a password change, an older token with revocation off keeps working')
+  for (const mode of ['session', 'session+tracking', 'token+denylist', 'token+push']) {
+    t.ok(typeof changed[mode] === 'number' && (changed[mode] as number) < 100, `${mode}: refused ${String(changed[mode])} ms after the password change`)
+  }
 
   t.ok(report.capacity !== null && report.capacity.projection.length > 0, 'the capacity model is in the report')
   const ceiling = report.capacity?.redisCeiling

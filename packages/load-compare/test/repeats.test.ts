@@ -42,3 +42,12 @@ t.test('revocation samples of every round together', async (t) => {
   const [never] = mergeRevocations([[{ ...entry([]), mode: 'token' }], [{ ...entry([]), mode: 'token' }]])
   t.equal(never?.lagMs, null, 'still accepted in every round')
 })
+
+t.test('rows of one mode with another cause or fault stay rows of their own', async (t) => {
+  const healthy: RevocationRecord = { mode: 'token+push', action: 'POST /v1/tokens/revoke', lagMs: 2, samplesMs: [2] }
+  const quiet: RevocationRecord = { ...healthy, lagMs: 1500, samplesMs: [1500], fault: 'push subscriber silent', boundMs: 2000 }
+  const changed: RevocationRecord = { ...healthy, action: 'PUT /v1/users/me/password', lagMs: 3, samplesMs: [3], cause: 'password change' }
+  const merged = mergeRevocations([[healthy, quiet, changed], [healthy, quiet, changed]])
+  t.same(merged.map((entry) => [entry.lagMs, entry.samplesMs]), [[2, [2, 2]], [1500, [1500, 1500]], [3, [3, 3]]],
+    'a silent connection\'s lag is not averaged into the healthy one')
+})

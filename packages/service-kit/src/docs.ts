@@ -13,7 +13,7 @@ export interface DocsOptions {
 
 type Schema = Record<string, unknown> & { response?: Record<string, Record<string, unknown>>, security?: unknown }
 
-// What every status means across both services (shared/API.md), for responses that say nothing themselves.
+// What every status means across both services (docs/api.md), for responses that say nothing themselves.
 const DESCRIPTIONS: Record<string, string> = {
   200: 'OK',
   201: 'Created',

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 
-/** The machine codes of the HTTP contract (shared/API.md). */
+/** The machine codes of the HTTP contract (docs/api.md). */
 export type ContractCode =
   | 'invalid_request' | 'invalid_credentials' | 'invalid_grant' | 'unauthorized' | 'csrf_failed'
   | 'not_found' | 'email_taken' | 'payload_too_large' | 'rate_limited' | 'store_unavailable' | 'overloaded'

@@ -20,6 +20,7 @@ interface Probe {
   revoke: () => Promise<Record<string, string>>
   /** The connection silenced before the revocation (a quiet-* role), and what the record calls it. */
   quiet?: { connection: RegExp, fault: Fault, name: string, metricMode: string }
+  cause?: RevocationRecord['cause']
 }
 
 /** The profile's default REVOCATION_STALENESS_MAX_MS: the lag a quiet connection may cost at most. */
@@ -68,11 +69,38 @@ export async function revocationLag (harness: Harness, plan: RevocationPlan): Pr
       return headers
     }
   })
+  /** The credential is not revoked itself: another session of the account changes the password. */
+  const passwordProbe = (
+    mode: Probe['mode'], role: ProfileRole, client: AuthClient, credential: 'session' | 'token'
+  ): Probe => ({
+    mode,
+    role,
+    cause: 'password change',
+    action: 'PUT /v1/users/me/password from another session',
+    revoke: async () => {
+      const headers: Record<string, string> = credential === 'session'
+        ? { cookie: (await client.session()).cookie }
+        : { authorization: `Bearer ${(await client.tokens()).access_token}` }
+      await expectStatus(harness, role, headers, 200)
+      await expectStatus(harness, role, headers, 200)
+      await client.changePassword(await client.session())
+      return headers
+    }
+  })
   const probes: Probe[] = [
     sessionProbe('session', 'stateless', await clientFor()),
     ...harness.stack.external ? [] : [sessionProbe('session+tracking', 'tracking', await clientFor())],
     tokenProbe('token', 'stateless', await clientFor()),
     ...harness.stack.external ? [] : [tokenProbe('token+denylist', 'denylist', await clientFor()), tokenProbe('token+push', 'push', await clientFor())],
+    passwordProbe('session', 'stateless', await clientFor(), 'session'),
+    ...harness.stack.external ? [] : [passwordProbe('session+tracking', 'tracking', await clientFor(), 'session')],
+    passwordProbe('token', 'stateless', await clientFor(), 'token'),
+    ...harness.stack.external
+      ? []
+      : [
+          passwordProbe('token+denylist', 'denylist', await clientFor(), 'token'),
+          passwordProbe('token+push', 'push', await clientFor(), 'token')
+        ],
     // The same two in-memory modes with one connection gone silent (socket open, nothing delivered) just
     // before the revocation: the reader that Redis tracks (Redis drops it, and its tracking table), and
     // the push subscriber.
@@ -101,7 +129,10 @@ export async function revocationLag (harness: Harness, plan: RevocationPlan): Pr
       if (lag === null) break
       samples.push(Number(lag.toFixed(2)))
     }
-    const fault = quiet === undefined ? {} : { fault: quiet.name, boundMs: BOUND_MS }
+    const fault = {
+      ...quiet === undefined ? {} : { fault: quiet.name, boundMs: BOUND_MS },
+      ...probe.cause === undefined ? {} : { cause: probe.cause }
+    }
     results.push(samples.length === 0
       ? {
           mode: probe.mode,

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { randomToken } from '../lib/random.js'
 
-/** The device cookie's name (shared/API.md). */
+/** The device cookie's name (docs/api.md). */
 export const DEVICE_COOKIE = 'did'
 const ONE_YEAR_SECONDS = 365 * 24 * 3600
 
