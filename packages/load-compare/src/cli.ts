@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { compare, SCENARIOS, type ScenarioFlag } from './compare.js'
+import { readInstructionRuns } from './instructions/read.js'
 import { renderReport } from './report/html.js'
 import { summaryText } from './summary.js'
 
@@ -26,6 +27,8 @@ creates its own user and credentials, measures, prints a summary and optionally 
   --auth-url URL          measure a running deployment instead (with --profile-url; e.g. the compose stack)
   --profile-url URL
   --redis-url URL         where to read Redis's counters (and the Redis to use when redis-server is absent)
+  --instructions-from F   comma-separated JSON of \`pnpm bench --instructions --json F\` runs: the report's instruction
+                          counts per request (two runs show how well they reproduce)
   -h, --help`
 
 const { values } = parseArgs({
@@ -46,6 +49,7 @@ const { values } = parseArgs({
     'auth-url': { type: 'string' },
     'profile-url': { type: 'string' },
     'redis-url': { type: 'string' },
+    'instructions-from': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false }
   }
 })
@@ -76,6 +80,10 @@ const repeat = positive('repeat', values.repeat)
 if (repeat !== undefined && !Number.isInteger(repeat)) fail(`--repeat must be a whole number, got "${values.repeat ?? ''}"`)
 const tolerance = positive('tolerance', values.tolerance)
 
+const instructions = values['instructions-from'] === undefined
+  ? undefined
+  : await readInstructionRuns(values['instructions-from'].split(',')).catch((error: Error) => fail(error.message))
+
 const begun = performance.now()
 const report = await compare({
   quick: values.quick,
@@ -91,6 +99,7 @@ const report = await compare({
   authUrl: values['auth-url'],
   profileUrl: values['profile-url'],
   redisUrl: values['redis-url'] ?? process.env.REDIS_URL,
+  instructions,
   progress: process.stderr.isTTY,
   log: (line) => console.error(`[${((performance.now() - begun) / 1000).toFixed(1)} s] ${line}`)
 })

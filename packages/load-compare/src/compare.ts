@@ -7,7 +7,8 @@ import { oneLinePerMode, throughputModes } from './modes.js'
 import type { Arrivals } from './open-loop.js'
 import { mergeRevocations, mergeRounds } from './repeats.js'
 import {
-  Report, type ModelCheckRecord, type RedisCeilingRecord, type ReportRecord, type RevocationRecord, type RunRecord
+  Report, type InstructionRunRecord, type ModelCheckRecord, type RedisCeilingRecord, type ReportRecord,
+  type RevocationRecord, type RunRecord
 } from './schema.js'
 import { fanout, type FanoutPlan } from './scenarios/fanout.js'
 import { modelChecks } from './scenarios/model-check.js'
@@ -38,6 +39,8 @@ export interface CompareOptions {
   authUrl?: string
   profileUrl?: string
   redisUrl?: string
+  /** Runs of `pnpm bench --instructions --json`, put in the report as its deterministic cost figures. */
+  instructions?: InstructionRunRecord[]
   progress: boolean
   log: (line: string) => void
 }
@@ -184,6 +187,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     revocation: mergeRevocations(rounds.map((round) => round.revocation)),
     capacity: capacityModel(runs.filter((run) => run.scenario === 'throughput'), ceilingRows, checks),
     ...fanoutRecord === undefined ? {} : { fanout: fanoutRecord },
+    ...options.instructions === undefined ? {} : { instructions: options.instructions },
     skipped
   }
   const problems = [...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`)

@@ -1,6 +1,8 @@
+import { instructionFinding, significant } from './decisions.js'
 import { isReference, revocationLabel, type ReportRecord, type RunRecord } from './schema.js'
 
-const fmt = (value: number): string => Math.round(value).toLocaleString('en-US')
+/** Rates to three significant figures: the noise of one run supports no more. */
+const fmt = (value: number): string => significant(value)
 const micros = (value: number | null): string => `${(value ?? 0).toFixed(1)} µs`
 /** Whole milliseconds (closed-loop latencies) as they are; finer ones to 0.1 ms below 10 ms. */
 const ms = (value: number): string => `${Number.isInteger(value) || value >= 10 ? Math.round(value) : value.toFixed(1)} ms`
@@ -13,7 +15,10 @@ const name = (run: Pick<RunRecord, 'mode' | 'variant'>): string => run.mode === 
  * sees. Each sentence appears only when its scenario ran; none is written by hand.
  */
 export function findings (report: ReportRecord): string[] {
-  return [cheapest(report), naive(report), distance(report), outage(report), revocation(report), redisLimit(report)]
+  return [
+    instructionFinding(report), cheapest(report), naive(report), distance(report), outage(report), revocation(report),
+    redisLimit(report)
+  ]
     .filter((sentence): sentence is string => sentence !== undefined)
 }
 
@@ -57,7 +62,15 @@ function distance (report: ReportRecord): string | undefined {
     const away = at(mode, far)
     if (near === undefined || away === undefined) return []
     const perMs = (away.latency.p50 - near.latency.p50) / far
-    return [`${mode} ${perMs < 0.05 ? 'nothing' : `${perMs.toFixed(1)} ms of median latency`} (p50 ${ms(near.latency.p50)} → ${ms(away.latency.p50)}, ` +
+    // Closed loop, whole milliseconds: a change below 1 ms of median latency shows only in req/s. "Nothing" is
+    // said only when req/s also stayed within the run's tolerance.
+    const fell = 1 - away.rps / near.rps
+    const cost = perMs >= 0.05
+      ? `${perMs.toFixed(1)} ms of median latency`
+      : fell > report.trust.policy.tolerance
+        ? `${Math.round(fell * 100)} % of its req/s over the ${far} ms (its median stays under the closed loop's 1 ms resolution)`
+        : 'nothing measurable'
+    return [`${mode} ${cost} (p50 ${ms(near.latency.p50)} → ${ms(away.latency.p50)}, ` +
       `${fmt(near.rps)} → ${fmt(away.rps)} req/s)`]
   })
   if (parts.length === 0) return undefined

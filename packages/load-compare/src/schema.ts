@@ -228,6 +228,29 @@ export const Trust = Type.Object({
   warnings: Type.Array(Type.String(), { description: 'for the top of the report and the console summary' })
 })
 
+/** One figure of `pnpm bench --instructions`: instructions per request of one route of one server process. */
+const InstructionFigure = Type.Object({
+  server: Type.String({ description: 'authpair, textbook (the Fastify app as the plugins\' READMEs write it) or express (the naive one)' }),
+  role: Type.Optional(Type.String({ description: 'which profile process of authpair (its configuration)' })),
+  mode: Type.String(),
+  variant: Type.String(),
+  eventLoop: Type.Array(Type.Number(), { description: 'thousands of instructions per request on the event-loop thread, one per round' }),
+  allThreads: Type.Array(Type.Number(), { description: 'the same over every thread of the process' })
+})
+
+export const InstructionRunSchema = Type.Object({
+  source: Type.String({ description: 'the file it was read from (written by pnpm bench --instructions --json)' }),
+  node: Type.String(),
+  settings: Type.Object({
+    requests: Type.Integer({ description: 'requests per sample' }),
+    warmup: Type.Integer({ description: 'requests per route before the first sample' }),
+    connections: Type.Integer(),
+    rounds: Type.Integer()
+  }),
+  figures: Type.Array(InstructionFigure),
+  restarts: Type.Integer({ description: 'processes started again because they were in the slow nextTick state after warm-up' })
+})
+
 export const Report = Type.Object({
   meta: Meta,
   trust: Trust,
@@ -235,6 +258,9 @@ export const Report = Type.Object({
   revocation: Type.Array(Revocation),
   capacity: nullable(Capacity, 'null when the throughput scenario did not run'),
   fanout: Type.Optional(Fanout),
+  instructions: Type.Optional(Type.Array(InstructionRunSchema, {
+    description: 'instruction counts per request (callgrind), the cost figures that do not move with the machine: one entry per run read with --instructions-from'
+  })),
   skipped: Type.Array(Type.Object({ scenario: Type.String(), reason: Type.String() }))
 })
 
@@ -252,3 +278,4 @@ export type RedisCeilingRecord = Static<typeof RedisCeiling>
 export type ModelCheckRecord = Static<typeof ModelCheck>
 export type TrustRecord = Static<typeof Trust>
 export type FanoutRecord = Static<typeof Fanout>
+export type InstructionRunRecord = Static<typeof InstructionRunSchema>

@@ -1,3 +1,4 @@
+import { decisions, INSTRUCTION_HEADER, instructionRows, type Decision } from './decisions.js'
 import { findings } from './findings.js'
 import { revocationLabel, revocationLagText, type CapacityRecord, type FanoutRecord, type ReportRecord, type RunRecord } from './schema.js'
 import { formatTable } from './table.js'
@@ -24,16 +25,23 @@ export function summaryRow (run: RunRecord): string[] {
   ]
 }
 
-/** The first lines of the summary and the report: a verdict on the run, then what it found. */
-export interface Lead { verdict: string | undefined, findings: string[], warnings: string[] }
+/** The first lines of the summary and the report: a verdict on the run, what it found, and what to pick. */
+export interface Lead { verdict: string | undefined, findings: string[], decisions: Decision[], warnings: string[] }
 
 export function leadLines (report: ReportRecord): Lead {
   const { trust } = report
+  const count = trust.warnings.length + report.runs.filter((run) => run.warnings.length > 0).length
+  // Noise moves timings; it does not move instruction counts, whether a revoked credential was refused, or who
+  // kept answering while Redis was down. The decisions rest on those when the report has instruction counts.
+  const unmoved = report.instructions === undefined
+    ? 'Revocation results and outage behaviour stand; the cost figures (CPU time) may move, and with them the order of close modes.'
+    : 'Not affected by that noise: the instruction counts (the cost figures of the decision table), whether and how fast revoked credentials were refused, and who kept answering while Redis was down; so the decision table stands.'
   return {
     verdict: trust.trustworthy
       ? undefined
-      : `NOT TRUSTWORTHY: the machine or the run misbehaved; read every number below with the ${trust.warnings.length} warning(s) that follow the findings.`,
+      : `Timings NOT TRUSTWORTHY: the machine or the run misbehaved (${count} warning${count === 1 ? '' : 's'}, listed after the findings), so req/s, latencies and CPU µs may be off. ${unmoved}`,
     findings: findings(report),
+    decisions: decisions(report),
     warnings: trust.warnings
   }
 }
@@ -44,6 +52,9 @@ export function summaryText (report: ReportRecord): string {
   const lines: string[] = []
   if (lead.verdict !== undefined) lines.push(`!!! ${lead.verdict}`, '')
   lines.push('What this run found:', ...lead.findings.map((sentence) => `- ${sentence}`), '')
+  if (lead.decisions.length > 0) {
+    lines.push('Which to pick:', ...lead.decisions.map((row) => `- ${row.pick} when ${row.when}. This run: ${row.evidence}.`), '')
+  }
   if (lead.warnings.length > 0) lines.push('Warnings:', ...lead.warnings.map((warning) => `! ${warning}`), '')
   lines.push(formatTable(SUMMARY_HEADER, report.runs.map(summaryRow)))
   const marked = report.runs.filter((run) => run.warnings.length > 0)
@@ -54,6 +65,7 @@ export function summaryText (report: ReportRecord): string {
     lines.push('', formatTable(['revocation', 'action', 'lag (median)', 'samples ms'],
       report.revocation.map((entry) => [revocationLabel(entry), entry.action, revocationLagText(entry), entry.samplesMs.join(' ')])))
   }
+  if (report.instructions !== undefined) lines.push('', 'Instructions per request (thousands, event-loop thread):', formatTable(INSTRUCTION_HEADER, instructionRows(report)))
   if (report.capacity !== null) lines.push('', ...capacityLines(report.capacity))
   if (report.fanout !== undefined) lines.push('', ...fanoutLines(report.fanout))
   for (const skipped of report.skipped) lines.push(`skipped ${skipped.scenario}: ${skipped.reason}`)

@@ -31,7 +31,9 @@ async function runCli (
 t.test('--quick measures every mode and scenario, within two and a half minutes, into JSON and HTML', async (t) => {
   const json = join(dir, 'report.json')
   const html = join(dir, 'report.html')
-  const result = await runCli(['--quick', '--json', json, '--report', html])
+  // The committed instruction runs (pnpm bench --instructions): the report's deterministic cost figures.
+  const instructions = ['after-run1', 'after-run2'].map((name) => fileURLToPath(new URL(`../../../docs/bench/instructions-${name}.json`, import.meta.url)))
+  const result = await runCli(['--quick', '--json', json, '--report', html, '--instructions-from', instructions.join(',')])
   t.equal(result.code, 0, result.stderr)
   t.ok(result.seconds < 150, `--quick took ${result.seconds.toFixed(1)} s`)
   t.match(result.stdout, /scenario\s+mode\s+variant\s+req\/s/, 'a summary table is printed')
@@ -156,6 +158,36 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
     })))
     t.same(charts.map((chart) => chart.id).sort(), ['chart-capacity', 'chart-latency', 'chart-outage', 'chart-revocation', 'chart-store-distance', 'chart-throughput'])
     for (const chart of charts) t.ok(chart.marks > 3 && chart.width > 200, `${chart.id}: ${chart.marks} marks drawn, ${Math.round(chart.width)} px wide`)
+
+    await tab.setViewportSize({ width: 1280, height: 900 })
+    const layout = await tab.$eval('html', (root) => ({ scroll: root.scrollWidth, client: root.clientWidth }))
+    t.ok(layout.scroll <= layout.client, `no horizontal overflow at 1,280 px (${layout.scroll} ≤ ${layout.client})`)
+    const cut = await tab.$$eval('svg text', (texts) => texts.map((text) => text.textContent ?? '').filter((text) => text.endsWith('…')))
+    t.same(cut, [], 'no label or title cut short with "…"')
+    // Each legend names only what its chart draws: every legend label is a value in the chart's data.
+    const legends = await tab.$$eval('figure', (figures) => figures.map((figure) => ({
+      id: figure.id,
+      labels: [...figure.querySelectorAll('.role-legend-label text')].map((text) => text.textContent ?? ''),
+      texts: [...figure.querySelectorAll('svg text')].filter((text) => text.closest('.role-legend') === null).map((text) => text.textContent ?? '')
+    })))
+    const measured = JSON.parse(readFileSync(json, 'utf8')) as ReportRecord
+    const scenarioOf: Record<string, string> = {
+      'chart-throughput': 'throughput', 'chart-latency': 'fixed-rate', 'chart-store-distance': 'store-distance', 'chart-outage': 'outage'
+    }
+    const drawnIn = (id: string): Set<string> => {
+      if (id === 'chart-revocation') return new Set(measured.revocation.filter((entry) => entry.lagMs !== null).map((entry) => entry.mode))
+      if (id === 'chart-capacity') return new Set(measured.capacity?.projection.map((row) => row.mode))
+      const runs = measured.runs.filter((run) => run.scenario === scenarioOf[id])
+      return new Set([...runs.map((run) => run.mode), ...runs.map((run) => `${run.mode} (${run.variant.split(',')[0] as string})`)])
+    }
+    for (const legend of legends) {
+      const modes = legend.labels.filter((label) => /^(session|token|ceiling|express|fastify)/.test(label))
+      const drawn = drawnIn(legend.id)
+      t.same(modes.filter((label) => !drawn.has(label)), [], `${legend.id}: the legend lists only what the chart draws`)
+    }
+    t.ok(legends.some((legend) => legend.labels.includes('session+tracking (serve-cached)')) &&
+      legends.some((legend) => legend.labels.includes('session+tracking (fail-closed)')), 'the outage chart draws both session+tracking variants as lines of their own')
+    t.ok(await tab.locator('#decide tr').count() >= 6, 'the decision table: a header and a row per mode')
   })
 })
 

@@ -14,7 +14,13 @@ const MODE_COLORS = {
   domain: ['ceiling', 'session', 'session+tracking', 'token', 'token+denylist', 'token+push', 'express (naive)', 'fastify (textbook)'],
   range: ['#9e9e9e', '#d1495b', '#8f2d56', '#00798c', '#edae49', '#30638e', '#5d5d5d', '#3a7d44']
 }
-const color = { field: 'mode', type: 'nominal', title: 'mode', scale: MODE_COLORS } as const
+/** The mode colours, with a legend listing only the modes the chart draws. */
+function colorFor (modes: string[]) {
+  const present = new Set(modes)
+  const keep = MODE_COLORS.domain.map((mode, i) => [mode, MODE_COLORS.range[i] as string] as const)
+    .filter(([mode]) => present.has(mode))
+  return { field: 'mode', type: 'nominal', title: 'mode', scale: { domain: keep.map(([mode]) => mode), range: keep.map(([, hue]) => hue) } } as const
+}
 const WIDTH = 560
 
 /** The report's charts, each only when its scenario ran. */
@@ -34,9 +40,9 @@ export function charts (report: ReportRecord): Chart[] {
         data: { values: throughput.map((run) => ({ label: label(run), mode: run.mode, rps: run.rps })) },
         mark: { type: 'bar' },
         encoding: {
-          y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
+          y: { field: 'label', type: 'nominal', sort: null, title: null },
           x: { field: 'rps', type: 'quantitative', title: 'requests per second' },
-          color
+          color: colorFor(throughput.map((run) => run.mode))
         }
       }
     })
@@ -53,11 +59,18 @@ export function charts (report: ReportRecord): Chart[] {
         data: { values: fixed.flatMap((run) => (['p50', 'p90', 'p99', 'p999'] as const).map((percentile) => ({ label: label(run), mode: run.mode, percentile, ms: run.latency[percentile] ?? null }))) },
         mark: { type: 'bar' },
         encoding: {
-          y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
+          y: { field: 'label', type: 'nominal', sort: null, title: null },
           yOffset: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99', 'p999'] },
           x: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
-          color,
-          opacity: { field: 'percentile', type: 'ordinal', sort: ['p50', 'p90', 'p99', 'p999'], scale: { domain: ['p50', 'p90', 'p99', 'p999'], range: [1, 0.7, 0.45, 0.25] } }
+          color: colorFor(fixed.map((run) => run.mode)),
+          // The legend draws the four shades on one grey, so they can be told apart (not four black squares).
+          opacity: {
+            field: 'percentile',
+            type: 'ordinal',
+            sort: ['p50', 'p90', 'p99', 'p999'],
+            scale: { domain: ['p50', 'p90', 'p99', 'p999'], range: [1, 0.7, 0.45, 0.25] },
+            legend: { symbolFillColor: '#30638e', symbolStrokeColor: '#30638e', symbolType: 'square' }
+          }
         }
       }
     })
@@ -76,8 +89,8 @@ export function charts (report: ReportRecord): Chart[] {
         encoding: {
           x: { field: 'rtt', type: 'quantitative', title: 'added store round trip (ms)' },
           y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
-          color,
-          strokeDash: { field: 'percentile', type: 'nominal', scale: { domain: ['p50', 'p99'], range: [[1, 0], [6, 3]] } },
+          color: colorFor(distance.map((run) => run.mode)),
+          strokeDash: { field: 'percentile', type: 'nominal', scale: { domain: ['p50', 'p99'], range: [[1, 0], [6, 3]] }, legend: { symbolType: 'stroke' } },
           shape: { field: 'line', type: 'nominal', title: 'instance' },
           detail: [{ field: 'percentile' }, { field: 'line' }]
         }
@@ -87,8 +100,10 @@ export function charts (report: ReportRecord): Chart[] {
 
   const outage = runsOf('outage')
   if (outage.length > 0) {
+    // One line per mode and variant: session+tracking runs twice (fail-closed, serve-cached), as two series.
     const points = outage.flatMap((run) => (run.timeline ?? []).map((point) => ({
       mode: run.mode,
+      series: run.mode === 'session+tracking' ? `${run.mode} (${run.variant.split(',')[0] as string})` : run.mode,
       second: point.second,
       success: point.ok + point.failed === 0 ? null : Math.round(1000 * point.ok / (point.ok + point.failed)) / 10
     })))
@@ -108,7 +123,18 @@ export function charts (report: ReportRecord): Chart[] {
             encoding: {
               x: { field: 'second', type: 'quantitative', title: 'second of the run' },
               y: { field: 'success', type: 'quantitative', title: '2xx answers (%)', scale: { domain: [0, 100] } },
-              color
+              // One colour per line: the mode's, and a lighter one for session+tracking's serve-cached variant.
+              color: {
+                field: 'series',
+                type: 'nominal',
+                title: 'mode (variant)',
+                scale: {
+                  domain: [...new Set(points.map((point) => point.series))],
+                  range: [...new Set(points.map((point) => point.series))].map((series) => series.endsWith('(serve-cached)')
+                    ? '#c77d9b'
+                    : MODE_COLORS.range[MODE_COLORS.domain.indexOf(series.split(' (')[0] as string)] ?? '#555')
+                }
+              }
             }
           }
         ]
@@ -118,7 +144,10 @@ export function charts (report: ReportRecord): Chart[] {
 
   if (report.revocation.length > 0) {
     const values = report.revocation.map((entry) => ({
-      mode: revocationLabel(entry), lag: entry.lagMs, text: entry.lagMs === null ? `still accepted: ${revocationLagText(entry)}` : revocationLagText(entry)
+      label: revocationLabel(entry),
+      mode: entry.mode,
+      lag: entry.lagMs,
+      text: entry.lagMs === null ? `still accepted: ${revocationLagText(entry)}` : revocationLagText(entry)
     }))
     list.push({
       id: 'revocation',
@@ -127,9 +156,9 @@ export function charts (report: ReportRecord): Chart[] {
       spec: {
         width: WIDTH,
         data: { values },
-        encoding: { y: { field: 'mode', type: 'nominal', sort: null, title: null } },
+        encoding: { y: { field: 'label', type: 'nominal', sort: null, title: null } },
         layer: [
-          { mark: { type: 'bar' }, encoding: { x: { field: 'lag', type: 'quantitative', title: 'lag (ms)' }, color } },
+          { mark: { type: 'bar' }, encoding: { x: { field: 'lag', type: 'quantitative', title: 'lag (ms)' }, color: colorFor(report.revocation.filter((entry) => entry.lagMs !== null).map((entry) => entry.mode)) } },
           { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { x: { datum: 0 }, text: { field: 'text' } } }
         ]
       }
@@ -148,8 +177,8 @@ export function charts (report: ReportRecord): Chart[] {
         encoding: {
           x: { field: 'instances', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'profile instances' },
           y: { field: 'rps', type: 'quantitative', scale: { type: 'log' }, title: 'requests per second (projected)' },
-          color,
-          strokeDash: { field: 'redisShards', type: 'ordinal', title: 'Redis shards', scale: { domain: [1, 3], range: [[1, 0], [6, 3]] } },
+          color: colorFor(report.capacity.projection.map((row) => row.mode)),
+          strokeDash: { field: 'redisShards', type: 'ordinal', title: 'Redis shards', scale: { domain: [1, 3], range: [[1, 0], [6, 3]] }, legend: { symbolType: 'stroke' } },
           detail: { field: 'line' }
         }
       }
@@ -160,7 +189,9 @@ export function charts (report: ReportRecord): Chart[] {
 
 /** Vega-Lite → Vega → SVG, in this process: the report needs no script and no network to show it. */
 export async function renderSvg (spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
+  // No label cut with "…": the page scales a wide chart down instead (figure svg { max-width: 100% }).
+  const config = { axis: { labelLimit: 0, titleLimit: 0 }, legend: { labelLimit: 0, titleLimit: 0 } }
+  const view = new vega.View(vega.parse(compile({ ...spec, config } as TopLevelSpec).spec), { renderer: 'none' })
   try {
     return await view.toSVG()
   } finally {

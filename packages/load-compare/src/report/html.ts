@@ -3,6 +3,7 @@ import {
   CEILING_HEADER, ceilingRows, FANOUT_HEADER, fanoutRows, leadLines, MODEL_HEADER, modelRows, SCALE_HEADER, scaleRows,
   SUMMARY_HEADER, summaryRow
 } from '../summary.js'
+import { INSTRUCTION_HEADER, instructionRows } from '../decisions.js'
 import { charts, renderSvg } from './charts.js'
 
 const escape = (text: string): string =>
@@ -20,6 +21,8 @@ figure { margin: 1.5rem 0; } figcaption { color: #555; font-size: 0.9rem; }
 .verdict { background: #fdecea; padding: 0.75rem 1rem; border-left: 4px solid #b00020; font-weight: bold; }
 .warnings li { color: #b00020; }
 .findings li { margin: 0.4rem 0; }
+table.decide td { vertical-align: top; }
+figure svg { max-width: 100%; height: auto; }
 `
 
 /** A self-contained page: inline CSS and inline SVG charts, no script, nothing fetched. */
@@ -80,6 +83,10 @@ ${table(SCALE_HEADER, scaleRows(report.fanout), 1)}`
 <h1>Sessions against tokens: what each costs</h1>
 ${lead.verdict === undefined ? '' : `<p class="verdict">${escape(lead.verdict)}</p>`}
 <section id="findings"><h2>What this run found</h2><ul class="findings">${lead.findings.map((sentence) => `<li>${escape(sentence)}</li>`).join('\n')}</ul></section>
+${lead.decisions.length === 0
+    ? ''
+    : `<section id="decide"><h2>Which to pick</h2><table class="decide"><tr><th>pick</th><th>when</th><th>what this run measured</th></tr>
+${lead.decisions.map((row) => `<tr><td><strong>${escape(row.pick)}</strong></td><td>${escape(row.when)}</td><td>${escape(row.evidence)}</td></tr>`).join('\n')}</table></section>`}
 ${lead.warnings.length === 0
     ? '<p class="note" id="trust">No trust warning: the ceiling held within tolerance, no other process was busy, no errors.</p>'
     : `<section id="trust"><h2>Warnings</h2><ul class="warnings">${lead.warnings.map((warning) => `<li>${escape(warning)}</li>`).join('\n')}</ul>
@@ -93,6 +100,15 @@ fixed-rate and outage runs are open loop (${escape(meta.settings.arrivals ?? 'co
 <table><tr>${SUMMARY_HEADER.map((title) => `<th>${escape(title)}</th>`).join('')}</tr>
 ${rows.join('\n')}
 </table>
+${marked.length === 0 ? '' : '<p class="note">Rows in red carry a trust warning (hover for it; all are listed under Warnings): read their timings with it.</p>'}
+${report.instructions === undefined
+    ? ''
+    : `<h2>Cost per request, in instructions</h2><p class="note">Thousands of instructions the profile process's event-loop thread executes per
+request of GET /v1/me, under callgrind: ${report.instructions[0]?.settings.requests ?? '?'} requests at ${report.instructions[0]?.settings.connections ?? '?'} connections after
+${report.instructions[0]?.settings.warmup ?? '?'} warm-up requests per route, median of ${report.instructions[0]?.settings.rounds ?? '?'} rounds, on ${escape(report.instructions[0]?.node ?? '?')}
+(from ${escape(report.instructions.map((run) => run.source).join(' and '))}; <code>pnpm bench --instructions</code>). Unlike req/s, these do not move with the
+machine. They are not cycles: cache misses and the kernel's time in syscalls are not counted, and Redis is not in them.</p>
+${table(INSTRUCTION_HEADER, instructionRows(report), 2)}`}
 ${report.revocation.length === 0 ? '' : `<h2>Revocation</h2><table><tr><th>mode</th><th>action</th><th>lag</th><th>samples / note</th></tr>${revocation.join('\n')}</table>`}
 ${figures.join('\n')}
 ${capacity}

@@ -1,0 +1,160 @@
+import { summarize } from './instructions/summary.js'
+import type { InstructionRun } from './instructions/measure.js'
+import { revocationLagText, type ReportRecord, type RunRecord } from './schema.js'
+
+/** One row of "which to pick": the mode, the situation it fits, and this run's numbers it rests on. */
+export interface Decision {
+  pick: string
+  when: string
+  evidence: string
+}
+
+type Mode = 'session' | 'session+tracking' | 'token' | 'token+denylist' | 'token+push'
+
+/** The situation each mode fits: what the design gives, stated once; the numbers behind it come from the run. */
+const WHEN: Record<Mode, string> = {
+  'token+push': 'you use tokens and a logout, a revocation or a password change must bite within milliseconds, ' +
+    'and token requests must keep working while Redis is down',
+  'session+tracking': 'you want server-side sessions (nothing for clients to store or refresh, every logout exact) at ' +
+    'the cost of a token check, on a standalone or Sentinel Redis',
+  session: 'you want the simplest server-side sessions and every instance is close to a Redis that stays up: ' +
+    'one Redis read per request, and a 503 while it is down',
+  'token+denylist': 'you use tokens, must refuse revoked ones at once and cannot run pub/sub to every instance: ' +
+    'one Redis read per request, and requests refused (fail closed) while Redis is down',
+  token: 'a revoked credential may keep working until it expires (ACCESS_TOKEN_TTL): nothing per request touches ' +
+    'Redis, and nothing stops when it is down'
+}
+
+/** The instruction figure of a mode: authpair's own process for it, its usual variant (verified-token cache on). */
+function instructionsOf (
+  report: ReportRecord, mode: Mode
+): { perRequest: number, overTextbookBare: number | undefined } | undefined {
+  const run = report.instructions?.[0]
+  if (run === undefined) return undefined
+  const figure = summarize(run as unknown as InstructionRun)
+    .find(({ figure }) => figure.server === 'authpair' && figure.mode === mode && !figure.variant.includes('cache off'))
+  return figure === undefined ? undefined : { perRequest: figure.eventLoop, overTextbookBare: figure.overTextbookBare }
+}
+
+function throughputOf (report: ReportRecord, mode: Mode): RunRecord | undefined {
+  return report.runs.find((run) => run.scenario === 'throughput' && run.mode === mode &&
+    (mode !== 'token' || run.variant.startsWith('cache on, one')))
+}
+
+function cost (report: ReportRecord, mode: Mode): string | undefined {
+  const instructions = instructionsOf(report, mode)
+  if (instructions !== undefined) {
+    const textbook = instructions.overTextbookBare === undefined ? '' : `, ${instructions.overTextbookBare.toFixed(2)}× a bare textbook Fastify route`
+    return `${Math.round(instructions.perRequest)}k instructions a request${textbook}`
+  }
+  const run = throughputOf(report, mode)
+  return run?.cpuMicrosPerRequest == null ? undefined : `${run.cpuMicrosPerRequest.toFixed(0)} µs of CPU a request (this machine)`
+}
+
+function revocation (report: ReportRecord, mode: Mode): string[] {
+  const healthy = report.revocation
+    .find((entry) => entry.mode === mode && entry.fault === undefined && entry.cause === undefined)
+  const faulted = report.revocation.find((entry) => entry.mode === mode && entry.fault !== undefined)
+  const changed = report.revocation.find((entry) => entry.mode === mode && entry.cause === 'password change')
+  const parts: string[] = []
+  if (healthy !== undefined) parts.push(`revoked: refused ${healthy.lagMs === null ? 'only at exp' : `after ${revocationLagText(healthy)}`}`)
+  if (changed !== undefined && changed.lagMs !== null) parts.push(`after a password change ${revocationLagText(changed)}`)
+  if (faulted !== undefined) {
+    parts.push(`${faulted.fault ?? ''}: ${faulted.lagMs === null ? 'NOT within' : `${revocationLagText(faulted)}, within`} its ${faulted.boundMs ?? '?'} ms bound`)
+  }
+  return parts
+}
+
+function whileRedisDown (report: ReportRecord, mode: Mode): string | undefined {
+  const runs = report.runs.filter((run) => run.scenario === 'outage' && run.mode === mode)
+  if (runs.length === 0) return undefined
+  return runs.map((run) => {
+    const down = (run.timeline ?? []).filter((point) => point.storeDown)
+    const refused = down.reduce((sum, point) => sum + point.failed, 0)
+    const answered = down.reduce((sum, point) => sum + point.ok, 0)
+    const variant = mode === 'session+tracking' ? ` (${run.variant.split(',')[0] as string})` : ''
+    return refused === 0
+      ? `Redis down${variant}: kept answering`
+      : `Redis down${variant}: ${Math.round(100 * refused / Math.max(1, refused + answered))} % refused`
+  }).join('; ')
+}
+
+function redisLoad (report: ReportRecord, mode: Mode): string | undefined {
+  const row = report.capacity?.modes.find((entry) => entry.mode === mode && (mode !== 'token' || entry.variant.startsWith('cache on, one')))
+  if (row === undefined) return undefined
+  if (row.redisCeilingRps === null) return 'no Redis work a request'
+  return `one Redis core serves about ${significant(row.redisCeilingRps)} req/s of it`
+}
+
+/** Three significant figures: what a rate measured on a noisy machine supports. */
+export function significant (value: number): string {
+  if (value === 0) return '0'
+  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(value))) - 1)
+  const rounded = Number(value.toPrecision(3))
+  return digits > 0 ? rounded.toFixed(digits) : rounded.toLocaleString('en-US')
+}
+
+/**
+ * "Pick … when …", one row per mode this run measured: the situation comes from the design, every number from
+ * the run (instruction counts when the report has them, which no machine's noise moves).
+ */
+export function decisions (report: ReportRecord): Decision[] {
+  const modes: Mode[] = ['token+push', 'session+tracking', 'session', 'token+denylist', 'token']
+  return modes.flatMap((mode) => {
+    const evidence = [
+      cost(report, mode), ...revocation(report, mode), whileRedisDown(report, mode), redisLoad(report, mode)
+    ]
+      .filter((part): part is string => part !== undefined)
+    if (evidence.length === 0) return []
+    return [{ pick: mode, when: WHEN[mode], evidence: evidence.join('; ') }]
+  })
+}
+
+const sameFigure = (a: { server: string, role?: string, mode: string, variant: string }, b: typeof a) =>
+  a.server === b.server && a.role === b.role && a.mode === b.mode && a.variant === b.variant
+
+/** The largest difference between the runs' medians of one figure, as a fraction of their mean. */
+export function instructionAgreement (report: ReportRecord): number | undefined {
+  const [first, second] = (report.instructions ?? []).map((run) => summarize(run as unknown as InstructionRun))
+  if (first === undefined || second === undefined) return undefined
+  let worst = 0
+  for (const a of first) {
+    const b = second.find((other) => sameFigure(other.figure, a.figure))
+    if (b === undefined) continue
+    worst = Math.max(worst, Math.abs(a.eventLoop - b.eventLoop) / ((a.eventLoop + b.eventLoop) / 2))
+  }
+  return worst
+}
+
+export const INSTRUCTION_HEADER = ['server', 'route', 'k instr/req', 'other run', '× own bare', '× textbook bare']
+
+/** The report's instruction table: the first run's medians, the second run's beside them. */
+export function instructionRows (report: ReportRecord): string[][] {
+  const [first, second] = (report.instructions ?? []).map((run) => summarize(run as unknown as InstructionRun))
+  return (first ?? []).map(({ figure, eventLoop, overOwnBare, overTextbookBare }) => [
+    figure.role === undefined ? figure.server : `${figure.server} (${figure.role})`,
+    `${figure.mode}, ${figure.variant}`,
+    eventLoop.toFixed(0),
+    second?.find((other) => sameFigure(other.figure, figure))?.eventLoop.toFixed(0) ?? '–',
+    overOwnBare === undefined ? '–' : overOwnBare.toFixed(2),
+    overTextbookBare === undefined ? '–' : overTextbookBare.toFixed(2)
+  ])
+}
+
+/** The cost finding in instructions, when the report has them. */
+export function instructionFinding (report: ReportRecord): string | undefined {
+  const run = report.instructions?.[0]
+  if (run === undefined) return undefined
+  const figures = summarize(run as unknown as InstructionRun)
+  const ours = figures.filter(({ figure }) => figure.server === 'authpair' && figure.mode !== 'ceiling')
+  const textbook = (mode: string) => figures.find(({ figure }) => figure.server === 'textbook' && figure.mode === mode)
+  if (ours.length === 0) return undefined
+  const agreement = instructionAgreement(report)
+  const runs = agreement === undefined ? 'one run' : `${report.instructions?.length ?? 0} runs, within ${(agreement * 100).toFixed(1)} % of each other`
+  const mode = ({ figure }: (typeof figures)[number]) => figure.mode === 'token' ? `token (${figure.variant})` : figure.mode
+  const parts = ours.map((entry) => `${mode(entry)} ${entry.eventLoop.toFixed(0)}k (${(entry.overOwnBare ?? 0).toFixed(2)}× its bare route)`)
+  const reference = ['ceiling', 'session', 'token'].map((name) => textbook(name)).filter((entry) => entry !== undefined)
+    .map((entry) => `${entry.figure.mode === 'ceiling' ? 'bare route' : entry.figure.mode} ${entry.eventLoop.toFixed(0)}k`)
+  return `Per request, in instructions of the profile's event-loop thread (callgrind; ${runs}; ${run.node}; the same on any machine): ` +
+    `${parts.join(', ')}. The textbook Fastify app: ${reference.join(', ')}.`
+}

@@ -1,0 +1,24 @@
+import { readFile } from 'node:fs/promises'
+import { Value } from 'typebox/value'
+import { InstructionRunSchema, type InstructionRunRecord } from '../schema.js'
+
+/** Runs of `pnpm bench --instructions --json`, checked against the report's schema and named by their file. */
+export async function readInstructionRuns (paths: string[]): Promise<InstructionRunRecord[]> {
+  const runs: InstructionRunRecord[] = []
+  for (const path of paths) {
+    const { settings, node, figures, restarts } = JSON.parse(await readFile(path, 'utf8')) as Omit<InstructionRunRecord, 'source'>
+    const run = {
+      source: path,
+      node,
+      settings: {
+        requests: settings.requests, warmup: settings.warmup, connections: settings.connections, rounds: settings.rounds
+      },
+      figures,
+      restarts
+    }
+    const problems = [...Value.Errors(InstructionRunSchema, run)].map((error) => `${error.instancePath} ${error.message}`)
+    if (problems.length > 0) throw new Error(`${path} is not a run of pnpm bench --instructions --json: ${problems.join('; ')}`)
+    runs.push(run)
+  }
+  return runs
+}
