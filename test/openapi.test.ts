@@ -1,6 +1,8 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { startSystem } from './helpers.js'
+import { OPENAPI_FILE, openApiDocuments, openApiText } from './openapi-document.js'
 
 interface Operation {
   operationId?: string
@@ -51,4 +53,9 @@ t.test('both OpenAPI documents are valid and say what clients need', async (t) =
       t.same(document.paths['/v1/me']?.get?.security, [{ bearer: [] }, { session: [] }])
     }
   }
+})
+
+t.test('docs/openapi.json is current: what the routes generate now (pnpm docs:openapi writes it)', async (t) => {
+  const committed = readFileSync(OPENAPI_FILE, 'utf8')
+  t.equal(committed, openApiText(await openApiDocuments()), 'run `pnpm docs:openapi` and commit the result')
 })
