@@ -1,6 +1,6 @@
 import { summarize } from './instructions/summary.js'
 import type { InstructionRun } from './instructions/measure.js'
-import { revocationLagText, type ReportRecord, type RunRecord } from './schema.js'
+import type { ReportRecord, RunRecord } from './schema.js'
 
 /** One row of "which to pick": the mode, the situation it fits, and this run's numbers it rests on. */
 export interface Decision {
@@ -57,10 +57,10 @@ function revocation (report: ReportRecord, mode: Mode): string[] {
   const faulted = report.revocation.find((entry) => entry.mode === mode && entry.fault !== undefined)
   const changed = report.revocation.find((entry) => entry.mode === mode && entry.cause === 'password change')
   const parts: string[] = []
-  if (healthy !== undefined) parts.push(`revoked: refused ${healthy.lagMs === null ? 'only at exp' : `after ${revocationLagText(healthy)}`}`)
-  if (changed !== undefined && changed.lagMs !== null) parts.push(`after a password change ${revocationLagText(changed)}`)
+  if (healthy !== undefined) parts.push(`revoked: refused ${healthy.lagMs === null ? 'only at exp' : `after ${ms(healthy.lagMs)}`}`)
+  if (changed !== undefined && changed.lagMs !== null) parts.push(`after a password change, ${ms(changed.lagMs)}`)
   if (faulted !== undefined) {
-    parts.push(`${faulted.fault ?? ''}: ${faulted.lagMs === null ? 'NOT within' : `${revocationLagText(faulted)}, within`} its ${faulted.boundMs ?? '?'} ms bound`)
+    parts.push(`${faulted.fault ?? ''}: ${faulted.lagMs === null ? 'NOT within' : `${ms(faulted.lagMs)}, within`} its ${faulted.boundMs ?? '?'} ms bound`)
   }
   return parts
 }
@@ -85,6 +85,9 @@ function redisLoad (report: ReportRecord, mode: Mode): string | undefined {
   if (row.redisCeilingRps === null) return 'no Redis work a request'
   return `one Redis core serves about ${significant(row.redisCeilingRps)} req/s of it`
 }
+
+/** A lag: to 0.1 ms below 10 ms, whole milliseconds above. */
+const ms = (value: number): string => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`
 
 /** Three significant figures: what a rate measured on a noisy machine supports. */
 export function significant (value: number): string {

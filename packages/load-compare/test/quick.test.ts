@@ -129,11 +129,12 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
     t.ok(sentences.length >= 5, sentences.join('\n'))
     const page = readFileSync(html, 'utf8')
     t.ok(page.indexOf('id="findings"') < page.indexOf('<h2>Summary</h2>'), 'the findings come before the tables')
-    t.match(result.stdout, /What this run found:\n- Cheapest per request/, 'and open the console summary')
+    t.match(result.stdout, /What this run found:\n- Per request, in instructions/, 'and open the console summary, instruction counts first')
+    t.match(result.stdout, /\nWhich to pick:\n- token\+push when /, 'then the decisions')
     const edited = structuredClone(report)
     const session = edited.runs.find((run) => run.scenario === 'throughput' && run.mode === 'session') as ReportRecord['runs'][number]
     session.cpuMicrosPerRequest = 0.5
-    t.match(findings(edited)[0], /^Cheapest per request: session, 0\.5 µs/, 'change a number in the JSON and the sentence follows')
+    t.match(findings(edited)[1], /^Cheapest per request: session, 0\.5 µs/, 'change a number in the JSON and the sentence follows')
   })
   const fanout = report.fanout?.rows ?? []
   const messages = (tracking: string, subscribers: number, write: string) =>
@@ -178,7 +179,9 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
       if (id === 'chart-revocation') return new Set(measured.revocation.filter((entry) => entry.lagMs !== null).map((entry) => entry.mode))
       if (id === 'chart-capacity') return new Set(measured.capacity?.projection.map((row) => row.mode))
       const runs = measured.runs.filter((run) => run.scenario === scenarioOf[id])
-      return new Set([...runs.map((run) => run.mode), ...runs.map((run) => `${run.mode} (${run.variant.split(',')[0] as string})`)])
+      // Lines are named by mode and variant (outage), or mode and pipelining (store distance).
+      return new Set([...runs.map((run) => run.mode), ...runs.map((run) => `${run.mode} (${run.variant.split(',')[0] as string})`),
+        ...runs.map((run) => `${run.mode}, auto-pipelining off`)])
     }
     for (const legend of legends) {
       const modes = legend.labels.filter((label) => /^(session|token|ceiling|express|fastify)/.test(label))
@@ -204,7 +207,7 @@ t.test('a run on a loaded machine is marked in the report and the summary, and -
   busy.kill('SIGKILL')
   t.equal(result.code, 3, result.stderr)
   t.match(result.stderr, /--strict: the run is marked untrustworthy/)
-  t.match(result.stdout, /^!!! NOT TRUSTWORTHY/, 'the summary opens with the verdict')
+  t.match(result.stdout, /^!!! Timings NOT TRUSTWORTHY/, 'the summary opens with the verdict')
   t.match(result.stdout, /! throughput .*other processes used \d\.\d\d cores/, 'and names the marked rows and why')
   const report = JSON.parse(readFileSync(json, 'utf8')) as ReportRecord
   t.equal(report.trust.trustworthy, false)

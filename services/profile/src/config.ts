@@ -40,7 +40,7 @@ export const ProfileConfigSchema = Type.Object({
     default: false,
     description: 'serve GET /bench/bare (no authentication), the ceiling load-compare and pnpm bench measure against; off in production'
   }),
-  ACCOUNT_EVENTS_POLL_MS: Type.Integer({ minimum: 10, default: 250, description: 'how often the account event stream is read' }),
+  ACCOUNT_EVENTS_POLL_MS: Type.Integer({ minimum: 10, default: 1000, description: 'how often the account event stream is read (one XREADGROUP per replica each time)' }),
   ACCOUNT_EVENTS_CLAIM_IDLE_MS: Type.Integer({
     minimum: 100,
     default: 30000,
