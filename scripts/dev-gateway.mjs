@@ -2,7 +2,7 @@
 // same paths, so the web page works with `pnpm start` as it does behind the compose gateway.
 import { request as forward, createServer } from 'node:http'
 
-const PROFILE_PATHS = new Set(['/v1/me', '/v1/profile'])
+const PROFILE_PATHS = new Set(['/v1/me', '/v1/profile', '/v1/verification'])
 // Operations surfaces stay on the service ports, as behind nginx.
 const HIDDEN = /^\/(metrics|docs|bench)(\/|$)/
 

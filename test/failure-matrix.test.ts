@@ -1,4 +1,4 @@
-// One test per row of the README's failure table that the other end-to-end files do not already prove.
+// One test per row of docs/operations.md's failure table that the other end-to-end files do not already prove.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { generatePrivateJwk } from '@authpair/keys'

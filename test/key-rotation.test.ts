@@ -19,12 +19,12 @@ const root = fileURLToPath(new URL('../', import.meta.url))
 const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid as string
 
 /**
- * The README's rotation, walked as an operator would, with the commands as documented: publish a new key
+ * The rotation of docs/operations.md, walked as an operator would, with the commands as documented: publish a new key
  * ahead (`pnpm keys:new --activate-in …`), restart auth, let the new key start signing, remove the old key
  * and restart again. Meanwhile a client keeps refreshing and calling the profile service: not one request
  * may fail, and a token the removed key signed must be refused within JWKS_MAX_AGE plus the refetch cooldown.
  */
-t.test('key rotation as the README tells it: zero failed requests, and a removed key refused within its max-age', async (t) => {
+t.test('key rotation as docs/operations.md tells it: zero failed requests, and a removed key refused within its max-age', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'authpair-keys-'))
   const keyPrefix = uniquePrefix('rotation')
   t.teardown(async () => {

@@ -3,13 +3,14 @@ import { buildApp as buildAuth } from '@authpair/auth/app'
 import { loadAuthConfig } from '@authpair/auth/config'
 import { buildApp as buildProfile } from '@authpair/profile/app'
 import { loadProfileConfig } from '@authpair/profile/config'
-import { uniquePrefix } from '@authpair/testing'
+import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '@authpair/testing'
 
 export const OPENAPI_FILE = new URL('../docs/openapi.json', import.meta.url)
 
 /** Both documents, from apps built with the default configuration (a Redis must answer at REDIS_URL). */
 export async function openApiDocuments (): Promise<{ auth: unknown, profile: unknown }> {
-  const env = { REDIS_KEY_PREFIX: uniquePrefix('openapi'), LOG_LEVEL: 'silent', ...process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL } }
+  const prefix = uniquePrefix('openapi')
+  const env = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' }
   const auth = await buildAuth(loadAuthConfig(env))
   const profile = await buildProfile(loadProfileConfig(env))
   try {
@@ -17,6 +18,7 @@ export async function openApiDocuments (): Promise<{ auth: unknown, profile: unk
     return { auth: auth.swagger(), profile: profile.swagger() }
   } finally {
     await Promise.all([profile.close(), auth.close()])
+    await deletePrefix(SHARED_REDIS_URL, prefix) // the profile's consumer group made the event stream
   }
 }
 

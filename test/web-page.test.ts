@@ -51,6 +51,12 @@ t.test('the web page, driven in headless Chromium', { skip: existsSync(CHROMIUM)
 
   t.equal(await act('token login', click('token-login')), 201, 'logs in for tokens')
   t.equal(await act('GET /v1/me with the token', click('token-me')), 200, 'the profile service accepts the token')
+  await page.setViewportSize({ width: 1280, height: 900 })
+  const layout = await page.$eval('html', (root) => ({ scroll: root.scrollWidth, client: root.clientWidth }))
+  t.ok(layout.scroll <= layout.client, `a token in the log does not widen the page (${layout.scroll} ≤ ${layout.client} px)`)
+  t.match(await page.locator('#token-expiry').textContent(), /^This access token expires at .+\. Revoked before then, it is still accepted until /,
+    'the page says when the token expires, and what a revocation does in this mode')
+  t.match(await page.locator('#modes').textContent(), /^The profile service here runs TOKEN_REVOCATION=off and SESSION_CACHE=off/, 'and which mode the profile service runs')
 
   await page.fill('#profile [name=bio]', 'hello from Chromium')
   t.equal(await act('PATCH /v1/profile with the session', async () => { await page.click('#profile button') }), 200, 'edits the profile with the cookie and CSRF token')

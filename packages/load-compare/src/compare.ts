@@ -62,7 +62,8 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     pipelining: options.pipelining ?? 1,
     manyTokens: options.manyTokens ?? (options.quick ? 100 : 1000),
     arrivals: options.arrivals ?? 'constant',
-    progress: options.progress
+    progress: options.progress,
+    onRunDone: options.log
   }
   const outagePlan: OutagePlan = options.quick
     ? { duration: 6, downAt: 1.5, upAt: 3.5, rate: 200 }
@@ -114,8 +115,14 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     // Every instance has served nothing yet: warm them all at once (later runs warm again unless --quick).
     await harness.warmUpAll(available(throughputModes(1)))
     let rate = options.rate
+    const roundsStarted = performance.now()
     for (let index = 0; index < repeat; index++) {
-      if (repeat > 1) options.log(`Round ${index + 1} of ${repeat}`)
+      if (repeat > 1) {
+        // Rounds run the same scenarios: the ones done tell how long the rest will take.
+        const perRound = index === 0 ? undefined : (performance.now() - roundsStarted) / index
+        const left = perRound === undefined ? '' : `; about ${Math.ceil(perRound * (repeat - index) / 60_000)} min left for the rounds`
+        options.log(`Round ${index + 1} of ${repeat}${left}`)
+      }
       // A round takes minutes: tokens from before it may expire during it.
       if (index > 0) await harness.renewTokens()
       const round = await oneRound(harness, {

@@ -36,6 +36,8 @@ export interface Settings {
   /** Arrivals of the open-loop (fixed-rate and outage) runs. */
   arrivals: Arrivals
   progress: boolean
+  /** A line per finished run (scenario, mode, variant, its req/s), so a long compare says where it is. */
+  onRunDone?: (line: string) => void
 }
 
 export interface RunOptions {
@@ -198,6 +200,7 @@ export class Harness {
         onAnswer: options.onAnswer
       })
     const cpuAfter = processCpuMicros(pid)
+    this.settings.onRunDone?.(`  ${options.scenario} · ${spec.mode} · ${variant}: ${Math.round(result.rps).toLocaleString('en-US')} req/s`)
     const machine = this.machine.between(machineBefore, this.machine.snapshot())
     const redisAfter = await this.redis?.snapshot()
     // A Redis restarted during the run (the outage) starts its counters again: no delta to read then.

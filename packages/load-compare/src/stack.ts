@@ -107,6 +107,9 @@ export async function startStack (options: StackOptions): Promise<Stack> {
       JWT_PRIVATE_KEYS: JSON.stringify({ keys: [generatePrivateJwk()] }),
       LOGIN_LIMIT_PER_IP: '100000',
       LOGIN_LIMIT_PER_ACCOUNT: '100000',
+      // The revocation scenario logs in (and changes passwords) hundreds of times from one address.
+      HASH_BUDGET_PER_CLIENT: '100000',
+      HASH_BUDGET_PER_ACCOUNT: '100000',
       REGISTER_LIMIT_PER_IP: '100000',
       JWT_ISSUER: 'authpair-compare',
       JWT_AUDIENCE: 'authpair',

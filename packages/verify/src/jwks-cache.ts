@@ -13,6 +13,13 @@ export interface JwksCacheOptions {
   cooldownMs: number
   /** Called with what went wrong when a fetch fails (the last good set keeps serving). */
   onError: (error: unknown) => void
+  /**
+   * While no key has been fetched yet (the auth service is starting), instead of onError at every retry: once
+   * when the first fetch fails, once more if none succeeds within `patienceMs`, and once when one finally does.
+   */
+  onWaiting?: (event: 'waiting' | 'still-waiting' | 'loaded', reason?: string) => void
+  /** How long the first fetch may keep failing before `onWaiting('still-waiting')`. Default 30 s. */
+  patienceMs?: number
 }
 
 type Verify = (token: string) => Record<string, unknown>
@@ -112,11 +119,22 @@ export class JwksCache {
    */
   async start (): Promise<void> {
     let delay = 100
+    const began = Date.now()
+    let said: 'nothing' | 'waiting' | 'still-waiting' = 'nothing'
+    const { onWaiting, patienceMs = 30_000 } = this.options
     const attempt = async (): Promise<void> => {
       try {
         await this.refresh()
+        if (said !== 'nothing') onWaiting?.('loaded')
       } catch (error) {
-        this.options.onError(error)
+        if (onWaiting === undefined) this.options.onError(error)
+        else if (said === 'nothing') {
+          said = 'waiting'
+          onWaiting('waiting', error instanceof Error ? error.message : String(error))
+        } else if (said === 'waiting' && Date.now() - began >= patienceMs) {
+          said = 'still-waiting'
+          onWaiting('still-waiting', error instanceof Error ? error.message : String(error))
+        }
         if (this.closed || this.verifiers.size > 0) return
         clearTimeout(this.timer)
         this.timer = setTimeout(() => { attempt().catch(this.options.onError) }, delay)

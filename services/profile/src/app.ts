@@ -9,6 +9,7 @@ import { accountEventsPlugin } from './plugins/account-events.js'
 import { profilesPlugin } from './plugins/profiles.js'
 import meRoutes from './routes/me/index.js'
 import profileRoutes from './routes/profile/index.js'
+import verificationRoutes from './routes/verification/index.js'
 
 export interface BuildOptions {
   logStream?: DestinationStream
@@ -70,6 +71,11 @@ async function registerProfile (app: FastifyInstance, config: ProfileConfig): Pr
   })
   await app.register(meRoutes)
   await app.register(profileRoutes)
+  await app.register(verificationRoutes, {
+    tokenRevocation: config.TOKEN_REVOCATION,
+    sessionCache: config.SESSION_CACHE,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL
+  })
 
   // The ceiling the benchmarks compare against (the same process, no authentication): only when asked for.
   if (config.BENCH_ROUTES) app.get('/bench/bare', { schema: { hide: true } }, async () => ({ ok: true }))
