@@ -21,9 +21,9 @@ export function readmeBlock (report: ReportRecord): string {
     ...rows,
     '',
     ...instructions === undefined ? [] : [instructions, ''],
-    `The run: \`pnpm compare\`${(meta.settings.repeat ?? 1) > 1 ? ` --repeat ${meta.settings.repeat ?? 1}` : ''} on Node ${meta.node.replace(/^v/, '')}, ` +
+    `The run: \`pnpm compare${(meta.settings.repeat ?? 1) > 1 ? ` --repeat ${meta.settings.repeat ?? 1}` : ''}\` on Node ${meta.node.replace(/^v/, '')}, ` +
       `${meta.machine.cores} cores (${meta.machine.cpuModel}), commit ${meta.commit?.slice(0, 7) ?? 'unknown'}, ${meta.startedAt.slice(0, 10)}` +
-      `${report.trust.trustworthy ? '' : '; its timings are marked not trustworthy (the report says why), which moves none of the figures above but the µs of CPU'}.`
+      `${report.trust.trustworthy ? '' : `; its timings are marked not trustworthy (the report says why)${report.instructions === undefined ? '' : ', which moves none of the figures above'}`}.`
   ].join('\n')
 }
 

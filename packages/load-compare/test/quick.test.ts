@@ -131,6 +131,7 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
     t.ok(page.indexOf('id="findings"') < page.indexOf('<h2>Summary</h2>'), 'the findings come before the tables')
     t.match(result.stdout, /What this run found:\n- Per request, in instructions/, 'and open the console summary, instruction counts first')
     t.match(result.stdout, /\nWhich to pick:\n- token\+push when /, 'then the decisions')
+    t.match(result.stderr, /\] +throughput · session · signed cookie \+ one GET: [\d,]+ req\/s\n/, 'the progress names every finished run')
     const edited = structuredClone(report)
     const session = edited.runs.find((run) => run.scenario === 'throughput' && run.mode === 'session') as ReportRecord['runs'][number]
     session.cpuMicrosPerRequest = 0.5

@@ -64,10 +64,9 @@ export class CredentialVerifier {
       onError: (error) => log.warn({ err: error }, 'JWKS not reachable; serving the last good key set and retrying'),
       // At start the auth service may simply not be up yet: one line while waiting, no stack trace.
       onWaiting: (event, reason) => {
-        const url = `${settings.authUrl.replace(/\/$/, '')}/.well-known/jwks.json`
-        if (event === 'waiting') log.info(`waiting for the auth service's JWKS at ${url} (${reason ?? ''}); token requests answer 503 until it comes`)
-        else if (event === 'still-waiting') log.warn({ err: undefined }, `still no JWKS from ${url} after 30 s (${reason ?? ''}); retrying every few seconds`)
-        else log.info(`JWKS loaded from ${url}: tokens are verified`)
+        if (event === 'waiting') log.info(`waiting for the auth service (${reason ?? ''}); token requests answer 503 until its JWKS comes`)
+        else if (event === 'still-waiting') log.warn({ err: undefined }, `still no JWKS after 30 s (${reason ?? ''}); retrying every few seconds`)
+        else log.info('JWKS loaded from the auth service: tokens are verified')
       }
     })
     jwks.onKeysRemoved((kids) => log.info(`signing keys left the JWKS (${kids.join(', ')}): their tokens are refused from now on`))

@@ -106,3 +106,27 @@ t.test('tokens must be access tokens (typ at+jwt) with iss and aud', async (t) =
   t.throws(() => verify(sign(key, { ...bare, iss: options.issuer })), 'no aud: refused')
   t.throws(() => verify(sign(key, claimsNow(), { typ: 'JWT' })), 'typ JWT: refused')
 })
+
+t.test('waiting for the auth service at start: one line, not an error per retry, and one when the keys come', async (t) => {
+  const { state, url } = await jwksServer(t)
+  state.up = false
+  state.keys = await publicKeys(generatePrivateJwk())
+  const errors: unknown[] = []
+  const events: string[] = []
+  const cache = new JwksCache(url, options, {
+    cooldownMs: 60_000,
+    onError: (error) => errors.push(error),
+    onWaiting: (event, reason) => events.push(`${event}${reason === undefined ? '' : `: ${reason}`}`),
+    patienceMs: 250
+  })
+  t.teardown(() => { cache.close() })
+  await cache.start()
+  await sleep(700) // retries 100, 300 and 700 ms after the first: all fail
+  t.equal(events.length, 2, 'said once, and once more past its patience')
+  t.match(events, [/^waiting: JWKS at .+ answered 503$/, /^still-waiting: JWKS at .+ answered 503$/])
+  t.same(errors, [], 'no error (and no stack trace) per failed retry')
+  state.up = true
+  await sleep(1000)
+  t.equal(events.at(-1), 'loaded', 'and once when the keys came')
+  t.same(errors, [])
+})

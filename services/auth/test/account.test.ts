@@ -20,13 +20,19 @@ function sidOf (response: { cookies: Array<{ name: string, value: string }> }): 
   return `sid=${sid.value}`
 }
 
-t.test('PUT /v1/users/me/password with the session', async (t) => {
-  const app = await buildTestApp(t)
+/** A registered user logged in three times: the session that will call, another session, a token pair. */
+async function loggedInThrice (app: App) {
   const email = newEmail()
   const user = await register(app, email)
   const caller = await sessionLogin(app, email)
   const other = await sessionLogin(app, email)
   const { pair } = await tokenLogin(app, email)
+  return { email, user, caller, other, pair }
+}
+
+t.test('PUT /v1/users/me/password with the session', async (t) => {
+  const app = await buildTestApp(t)
+  const { email, user, caller, other, pair } = await loggedInThrice(app)
   const payload = { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }
   const change = async (headers: Record<string, string>) =>
     await app.inject({ method: 'PUT', url: '/v1/users/me/password', headers, payload })
@@ -125,11 +131,7 @@ t.test('bad requests are 400 and change nothing', async (t) => {
 
 t.test('DELETE /v1/users/me', async (t) => {
   const app = await buildTestApp(t)
-  const email = newEmail()
-  const user = await register(app, email)
-  const caller = await sessionLogin(app, email)
-  const other = await sessionLogin(app, email)
-  const { pair } = await tokenLogin(app, email)
+  const { email, user, caller, other, pair } = await loggedInThrice(app)
   const remove = async (password: string, headers: Record<string, string>) =>
     await app.inject({ method: 'DELETE', url: '/v1/users/me', headers, payload: { password } })
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { AccountEventConsumer, type Outcome } from '@authpair/account-events'
+import { AccountEventConsumer, type Backlog, type Outcome } from '@authpair/account-events'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 
@@ -38,25 +38,22 @@ export const accountEventsPlugin = fp<AccountEventsOptions>(async (fastify, { po
     }
   })
 
-  const backlog = async () => await consumer.backlog().catch(() => null) // Redis down: the gauges keep their last value
-  new Gauge({ // eslint-disable-line no-new
-    name: 'authpair_account_events_lag',
-    help: 'Account events appended that this service has not read yet (-1: unknown, the group fell behind the trimmed stream)',
+  // Read at scrape time. Redis down: the gauges keep their last value.
+  const backlogGauge = (name: string, help: string, value: (backlog: Backlog) => number) => new Gauge({
+    name,
+    help,
     registers: [fastify.metrics],
     async collect () {
-      const now = await backlog()
-      if (now !== null) this.set(now.lag ?? -1)
+      const now = await consumer.backlog().catch(() => null)
+      if (now !== null) this.set(value(now))
     }
   })
-  new Gauge({ // eslint-disable-line no-new
-    name: 'authpair_account_events_pending',
-    help: 'Account events read but not acknowledged yet (being applied, or waiting for a retry)',
-    registers: [fastify.metrics],
-    async collect () {
-      const now = await backlog()
-      if (now !== null) this.set(now.pending)
-    }
-  })
+  backlogGauge('authpair_account_events_lag',
+    'Account events appended that this service has not read yet (-1: unknown, the group fell behind the trimmed stream)',
+    (now) => now.lag ?? -1)
+  backlogGauge('authpair_account_events_pending',
+    'Account events read but not acknowledged yet (being applied, or waiting for a retry)',
+    (now) => now.pending)
 
   fastify.addHook('onReady', async () => { consumer.start() })
   fastify.addHook('preClose', async () => { await consumer.stop() })
