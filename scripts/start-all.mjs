@@ -13,7 +13,14 @@ const report = existsSync('report.html') ? 'report.html' : 'docs/report.html'
 // Behind the development gateway, which overwrites X-Forwarded-For: one trusted hop, as in compose. Revocations
 // pushed to the profile, as in compose: a revoked token on the web page is refused within milliseconds (set
 // TOKEN_REVOCATION=off to see it keep working until it expires).
-const env = { TRUST_PROXY: '1', TOKEN_REVOCATION: 'push', ...process.env, REPORT_FILE: process.env.REPORT_FILE ?? resolve(report) }
+// Readable logs, one line per entry (LOG_FORMAT=json for the machine-readable ones).
+const env = {
+  TRUST_PROXY: '1',
+  TOKEN_REVOCATION: 'push',
+  LOG_FORMAT: 'pretty',
+  ...process.env,
+  REPORT_FILE: process.env.REPORT_FILE ?? resolve(report)
+}
 // A larger young generation: requests waiting on Redis keep their objects alive across scavenges,
 // and 32 MB semi-spaces cut the GC share of a session request by a third (measured with `pnpm bench`).
 // Each in a process group of its own: Ctrl-C reaches them once, through stopAll, and not a second time

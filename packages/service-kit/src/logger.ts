@@ -65,11 +65,11 @@ export function serializeError (error: Error): SerializedError {
 }
 
 /**
- * Pino options for a service: request ids in every line, redaction of credentials, pretty output only
- * when a person is watching a terminal.
+ * Pino options for a service: request ids in every line, redaction of credentials, pretty output when asked
+ * for (`pnpm start` asks) or, by default, when a person is watching a terminal.
  */
 export function loggerOptions (
-  level: string, stream?: DestinationStream, service?: string
+  level: string, stream?: DestinationStream, service?: string, format: 'auto' | 'pretty' | 'json' = 'auto'
 ): FastifyServerOptions['logger'] & object {
   const base = {
     level,
@@ -79,7 +79,7 @@ export function loggerOptions (
     serializers: { err: serializeError, ...Object.fromEntries(SECRET_FIELDS.map((field) => [field, censor])) }
   }
   if (stream !== undefined) return { ...base, stream }
-  if (process.stdout.isTTY) {
+  if (format === 'pretty' || (format === 'auto' && process.stdout.isTTY)) {
     return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
   }
   return base

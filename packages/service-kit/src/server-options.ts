@@ -10,6 +10,8 @@ export interface ServerOptionsInput {
   /** Names log lines and request ids (`auth-1a`), so two services' logs never share an id. */
   service?: string
   logLevel: string
+  /** pretty, json, or auto (pretty when a terminal watches). */
+  logFormat?: 'auto' | 'pretty' | 'json'
   /** Where logs go instead of stdout (tests capture them). */
   logStream?: DestinationStream | undefined
   bodyLimit: number
@@ -18,11 +20,11 @@ export interface ServerOptionsInput {
 
 /** Fastify options both services share: strict validation, bounded bodies and requests, redacted logs. */
 export function serverOptions (
-  { service, logLevel, logStream, bodyLimit, trustProxy = false }: ServerOptionsInput
+  { service, logLevel, logFormat = 'auto', logStream, bodyLimit, trustProxy = false }: ServerOptionsInput
 ): FastifyServerOptions {
   let requests = 0
   return {
-    logger: loggerOptions(logLevel, logStream, service),
+    logger: loggerOptions(logLevel, logStream, service, logFormat),
     genReqId: () => `${service ?? 'req'}-${(++requests).toString(36)}`,
     bodyLimit,
     // A hop count as the function Fastify compiles it to (its types take no number): trust the nearest n hops.

@@ -33,6 +33,7 @@ export async function buildService (
   const app = Fastify(serverOptions({
     service: spec.service,
     logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
     logStream: spec.logStream,
     bodyLimit: spec.bodyLimit,
     trustProxy: trustProxySetting(config.TRUST_PROXY) ?? false // loadConfig refused anything else

@@ -1,6 +1,6 @@
 import t from 'tap'
 import Fastify from 'fastify'
-import { serverOptions } from '../src/index.js'
+import { loggerOptions, serverOptions } from '../src/index.js'
 
 async function loggingApp () {
   const logs: string[] = []
@@ -52,4 +52,12 @@ t.test('the logged object itself is never changed by redaction', async (t) => {
   app.log.info({ body }, 'once')
   t.equal(body.password, 'secret-password', 'the caller still has its value')
   t.notMatch(logs.join(''), /secret-password/)
+})
+
+t.test('LOG_FORMAT: pretty asks for pino-pretty, json never does, auto only on a terminal', async (t) => {
+  const target = (format: 'auto' | 'pretty' | 'json') =>
+    (loggerOptions('info', undefined, 'test', format) as { transport?: { target: string } }).transport?.target
+  t.equal(target('pretty'), 'pino-pretty')
+  t.equal(target('json'), undefined)
+  t.equal(target('auto'), process.stdout.isTTY ? 'pino-pretty' : undefined)
 })
