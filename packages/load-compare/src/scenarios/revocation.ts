@@ -92,12 +92,14 @@ export async function revocationLag (harness: Harness, plan: RevocationPlan): Pr
     ...harness.stack.external ? [] : [sessionProbe('session+tracking', 'tracking', await clientFor())],
     tokenProbe('token', 'stateless', await clientFor()),
     ...harness.stack.external ? [] : [tokenProbe('token+denylist', 'denylist', await clientFor()), tokenProbe('token+push', 'push', await clientFor())],
-    passwordProbe('session', 'stateless', await clientFor(), 'session'),
-    ...harness.stack.external ? [] : [passwordProbe('session+tracking', 'tracking', await clientFor(), 'session')],
-    passwordProbe('token', 'stateless', await clientFor(), 'token'),
+    // Password changes only on the lab's own stack: against a running deployment they would spend its login
+    // budgets (three password hashes a sample) on the address this tool runs from.
     ...harness.stack.external
       ? []
       : [
+          passwordProbe('session', 'stateless', await clientFor(), 'session'),
+          passwordProbe('session+tracking', 'tracking', await clientFor(), 'session'),
+          passwordProbe('token', 'stateless', await clientFor(), 'token'),
           passwordProbe('token+denylist', 'denylist', await clientFor(), 'token'),
           passwordProbe('token+push', 'push', await clientFor(), 'token')
         ],
