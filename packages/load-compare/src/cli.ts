@@ -29,6 +29,8 @@ creates its own user and credentials, measures, prints a summary and optionally 
   --redis-url URL         where to read Redis's counters (and the Redis to use when redis-server is absent)
   --instructions-from F   comma-separated JSON of \`pnpm bench --instructions --json F\` runs: the report's instruction
                           counts per request (two runs show how well they reproduce)
+  --cpu-time-from F       JSON of a \`pnpm bench --cpu-time --json F\` run on a quiet machine: its ratios beside the
+                          instruction ratios, to show what instructions leave out
   -h, --help`
 
 const { values } = parseArgs({
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     'profile-url': { type: 'string' },
     'redis-url': { type: 'string' },
     'instructions-from': { type: 'string' },
+    'cpu-time-from': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false }
   }
 })
@@ -83,6 +86,9 @@ const tolerance = positive('tolerance', values.tolerance)
 const instructions = values['instructions-from'] === undefined
   ? undefined
   : await readInstructionRuns(values['instructions-from'].split(',')).catch((error: Error) => fail(error.message))
+const [cpuTime] = values['cpu-time-from'] === undefined
+  ? []
+  : await readInstructionRuns([values['cpu-time-from']], 'cpu-time').catch((error: Error) => fail(error.message))
 
 const begun = performance.now()
 const report = await compare({
@@ -100,6 +106,7 @@ const report = await compare({
   profileUrl: values['profile-url'],
   redisUrl: values['redis-url'] ?? process.env.REDIS_URL,
   instructions,
+  cpuTime,
   progress: process.stderr.isTTY,
   log: (line) => console.error(`[${((performance.now() - begun) / 1000).toFixed(1)} s] ${line}`)
 })

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { Value } from 'typebox/value'
-import { capacityModel } from './capacity.js'
+import { capacityModel, measuredBatches } from './capacity.js'
 import { Harness, type ModeSpec, type Settings } from './harness.js'
 import { oneLinePerMode, throughputModes } from './modes.js'
 import type { Arrivals } from './open-loop.js'
@@ -41,6 +41,8 @@ export interface CompareOptions {
   redisUrl?: string
   /** Runs of `pnpm bench --instructions --json`, put in the report as its deterministic cost figures. */
   instructions?: InstructionRunRecord[]
+  /** A run of `pnpm bench --cpu-time --json` on a quiet machine, to set the instruction ratios against. */
+  cpuTime?: InstructionRunRecord
   progress: boolean
   log: (line: string) => void
 }
@@ -142,9 +144,13 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
       if (external || !hasCommand('redis-server') || !hasCommand('redis-benchmark')) {
         skipped.push({ scenario: 'redis-ceiling', reason: 'needs redis-server and redis-benchmark to drive a Redis of its own (not with --auth-url)' })
       } else {
-        options.log(`Scenario: Redis ceiling (a Redis on one core, batches of ${ceilingPlan.batches.join(', ')})`)
+        // Besides the fixed batches, the ones the profile's reads actually arrived in during the throughput runs.
+        const measured = measuredBatches(mergeRounds(rounds.map((round) => round.runs)).filter((run) => run.scenario === 'throughput'))
+        const batches = [...new Set([...ceilingPlan.batches, ...measured])].sort((a, b) => a - b)
+        options.log(`Scenario: Redis ceiling (a Redis on one core, batches of ${batches.join(', ')}` +
+          `${measured.length === 0 ? '' : `; measured in the throughput runs: ${measured.join(', ')}`})`)
         const cpus = { redisCpu: pinning ? 0 : undefined, benchCpu: pinning ? 1 : undefined }
-        ceilingRows = await redisCeiling({ ...ceilingPlan, ...cpus }, await harness.sessionValue())
+        ceilingRows = await redisCeiling({ ...ceilingPlan, batches, ...cpus }, await harness.sessionValue())
       }
     }
     if (wants('fanout')) {
@@ -195,6 +201,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     capacity: capacityModel(runs.filter((run) => run.scenario === 'throughput'), ceilingRows, checks),
     ...fanoutRecord === undefined ? {} : { fanout: fanoutRecord },
     ...options.instructions === undefined ? {} : { instructions: options.instructions },
+    ...options.cpuTime === undefined ? {} : { cpuTime: options.cpuTime },
     skipped
   }
   const problems = [...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`)

@@ -1,6 +1,6 @@
-import { summarize } from './instructions/summary.js'
-import type { InstructionRun } from './instructions/measure.js'
+import { ratioPairs, summarize, type RatioPair } from './instructions/summary.js'
 import type { ReportRecord, RunRecord } from './schema.js'
+import { significant } from './numbers.js'
 
 /** One row of "which to pick": the mode, the situation it fits, and this run's numbers it rests on. */
 export interface Decision {
@@ -31,7 +31,7 @@ function instructionsOf (
 ): { perRequest: number, overTextbookBare: number | undefined } | undefined {
   const run = report.instructions?.[0]
   if (run === undefined) return undefined
-  const figure = summarize(run as unknown as InstructionRun)
+  const figure = summarize(run)
     .find(({ figure }) => figure.server === 'authpair' && figure.mode === mode && !figure.variant.includes('cache off'))
   return figure === undefined ? undefined : { perRequest: figure.eventLoop, overTextbookBare: figure.overTextbookBare }
 }
@@ -89,14 +89,6 @@ function redisLoad (report: ReportRecord, mode: Mode): string | undefined {
 /** A lag: to 0.1 ms below 10 ms, whole milliseconds above. */
 const ms = (value: number): string => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`
 
-/** Three significant figures: what a rate measured on a noisy machine supports. */
-export function significant (value: number): string {
-  if (value === 0) return '0'
-  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(value))) - 1)
-  const rounded = Number(value.toPrecision(3))
-  return digits > 0 ? rounded.toFixed(digits) : rounded.toLocaleString('en-US')
-}
-
 /**
  * "Pick … when …", one row per mode this run measured: the situation comes from the design, every number from
  * the run (instruction counts when the report has them, which no machine's noise moves).
@@ -118,7 +110,7 @@ const sameFigure = (a: { server: string, role?: string, mode: string, variant: s
 
 /** The largest difference between the runs' medians of one figure, as a fraction of their mean. */
 export function instructionAgreement (report: ReportRecord): number | undefined {
-  const [first, second] = (report.instructions ?? []).map((run) => summarize(run as unknown as InstructionRun))
+  const [first, second] = (report.instructions ?? []).map((run) => summarize(run))
   if (first === undefined || second === undefined) return undefined
   let worst = 0
   for (const a of first) {
@@ -133,7 +125,7 @@ export const INSTRUCTION_HEADER = ['server', 'route', 'k instr/req', 'other run'
 
 /** The report's instruction table: the first run's medians, the second run's beside them. */
 export function instructionRows (report: ReportRecord): string[][] {
-  const [first, second] = (report.instructions ?? []).map((run) => summarize(run as unknown as InstructionRun))
+  const [first, second] = (report.instructions ?? []).map((run) => summarize(run))
   return (first ?? []).map(({ figure, eventLoop, overOwnBare, overTextbookBare }) => [
     figure.role === undefined ? figure.server : `${figure.server} (${figure.role})`,
     `${figure.mode}, ${figure.variant}`,
@@ -148,7 +140,7 @@ export function instructionRows (report: ReportRecord): string[][] {
 export function instructionFinding (report: ReportRecord): string | undefined {
   const run = report.instructions?.[0]
   if (run === undefined) return undefined
-  const figures = summarize(run as unknown as InstructionRun)
+  const figures = summarize(run)
   const ours = figures.filter(({ figure }) => figure.server === 'authpair' && figure.mode !== 'ceiling')
   const textbook = (mode: string) => figures.find(({ figure }) => figure.server === 'textbook' && figure.mode === mode)
   if (ours.length === 0) return undefined
@@ -160,4 +152,45 @@ export function instructionFinding (report: ReportRecord): string | undefined {
     .map((entry) => `${entry.figure.mode === 'ceiling' ? 'bare route' : entry.figure.mode} ${entry.eventLoop.toFixed(0)}k`)
   return `Per request, in instructions of the profile's event-loop thread (callgrind; ${runs}; ${run.node}; the same on any machine): ` +
     `${parts.join(', ')}. The textbook Fastify app: ${reference.join(', ')}.`
+}
+
+/** The first instruction run's ratios against a quiet run's CPU-time ratios, authpair's and the references'. */
+function cpuTimePairs (report: ReportRecord): RatioPair[] {
+  const [instructions] = report.instructions ?? []
+  return instructions === undefined || report.cpuTime === undefined ? [] : ratioPairs(instructions, report.cpuTime)
+}
+
+export const CPU_TIME_HEADER = ['server', 'route', '× own bare, instructions', '× own bare, CPU time (quiet run)', 'difference']
+
+/** Each route's cost over its own process's bare route, in instructions and in CPU time, side by side. */
+export function cpuTimeRows (report: ReportRecord): string[][] {
+  return cpuTimePairs(report).map(({ figure, instructions, cpuTime, difference }) => [
+    figure.role === undefined ? figure.server : `${figure.server} (${figure.role})`,
+    `${figure.mode}, ${figure.variant}`,
+    instructions.toFixed(2),
+    cpuTime.toFixed(2),
+    `${difference > 0 ? '+' : ''}${Math.round(difference * 100)} %`
+  ])
+}
+
+/**
+ * What instruction counts leave out, measured: how far the quiet run's CPU-time ratios are from the instruction
+ * ratios, the route where they differ most, and whether authpair's modes come in the same order by both.
+ */
+export function cpuTimeFinding (report: ReportRecord): string | undefined {
+  const pairs = cpuTimePairs(report)
+  if (pairs.length === 0) return undefined
+  const largest = pairs.reduce((worst, pair) => Math.abs(pair.difference) > Math.abs(worst.difference) ? pair : worst)
+  const ours = pairs.filter(({ figure }) => figure.server === 'authpair')
+  const order = (key: 'instructions' | 'cpuTime') => [...ours].sort((a, b) => a[key] - b[key]).map(({ figure }) => `${figure.mode}|${figure.variant}`).join()
+  const label = ({ figure }: RatioPair) => `${figure.server === 'authpair' ? '' : `${figure.server} `}${figure.mode} (${figure.variant})`
+  const percent = (value: number) => `${value > 0 ? '+' : ''}${Math.round(value * 100)} %`
+  return `Instructions are not time: on a quiet run (${report.cpuTime?.node ?? '?'}, CPU time of the event-loop thread, user and kernel), ` +
+    `each route's cost over its own bare route differed from the instruction ratio by ${percent(Math.min(...pairs.map((pair) => pair.difference)))} to ` +
+    `${percent(Math.max(...pairs.map((pair) => pair.difference)))}, most for ${label(largest)} ` +
+    `(${largest.instructions.toFixed(2)}× in instructions, ${largest.cpuTime.toFixed(2)}× in CPU time): what callgrind does not count ` +
+    '(cache misses, stalls, the kernel\'s work in system calls). ' +
+    (order('instructions') === order('cpuTime')
+      ? 'authpair\'s modes come in the same order by both.'
+      : 'authpair\'s modes do not come in the same order by both: where they differ, the instruction order is the machine-independent one, the CPU-time order this machine\'s.')
 }

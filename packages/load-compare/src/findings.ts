@@ -1,4 +1,5 @@
-import { instructionFinding, significant } from './decisions.js'
+import { cpuTimeFinding, instructionFinding } from './decisions.js'
+import { significant } from './numbers.js'
 import { isReference, revocationLabel, type ReportRecord, type RunRecord } from './schema.js'
 
 /** Rates to three significant figures: the noise of one run supports no more. */
@@ -6,6 +7,8 @@ const fmt = (value: number): string => significant(value)
 const micros = (value: number | null): string => `${(value ?? 0).toFixed(1)} µs`
 /** Whole milliseconds (closed-loop latencies) as they are; finer ones to 0.1 ms below 10 ms. */
 const ms = (value: number): string => `${Number.isInteger(value) || value >= 10 ? Math.round(value) : value.toFixed(1)} ms`
+/** Open-loop latencies (microseconds measured) to three significant figures. */
+const fine = (value: number): string => `${significant(value)} ms`
 const list = (items: string[]): string =>
   items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) as string}`
 const name = (run: Pick<RunRecord, 'mode' | 'variant'>): string => run.mode === 'token' ? `token (${run.variant})` : run.mode
@@ -16,8 +19,8 @@ const name = (run: Pick<RunRecord, 'mode' | 'variant'>): string => run.mode === 
  */
 export function findings (report: ReportRecord): string[] {
   return [
-    instructionFinding(report), cheapest(report), naive(report), distance(report), outage(report), revocation(report),
-    redisLimit(report)
+    instructionFinding(report), cpuTimeFinding(report), cheapest(report), naive(report), distance(report),
+    outage(report), revocation(report), redisLimit(report)
   ]
     .filter((sentence): sentence is string => sentence !== undefined)
 }
@@ -51,6 +54,10 @@ function naive (report: ReportRecord): string | undefined {
     `${label} ${fmt(mine?.rps as number)} req/s here vs ${fmt(theirs?.rps as number)} (${((mine?.rps as number) / (theirs?.rps as number)).toFixed(1)}×)`))}.`
 }
 
+/** How far the rounds of `--repeat` moved a row's median latency; null for one round or closed-loop rows. */
+const spreadOf = (run: RunRecord): number | null =>
+  run.repeats?.p50 === undefined || run.latency.p999 === undefined ? null : run.repeats.p50.max - run.repeats.p50.min
+
 function distance (report: ReportRecord): string | undefined {
   const runs = report.runs.filter((run) => run.scenario === 'store-distance' && !run.variant.includes('pipelining off'))
   const rtts = [...new Set(runs.map((run) => run.addedRttMs ?? 0))].sort((a, b) => a - b)
@@ -62,19 +69,20 @@ function distance (report: ReportRecord): string | undefined {
     const away = at(mode, far)
     if (near === undefined || away === undefined) return []
     const perMs = (away.latency.p50 - near.latency.p50) / far
-    // Closed loop, whole milliseconds: a change below 1 ms of median latency shows only in req/s. "Nothing" is
-    // said only when req/s also stayed within the run's tolerance.
-    const fell = 1 - away.rps / near.rps
-    const cost = perMs >= 0.05
-      ? `${perMs.toFixed(1)} ms of median latency`
-      : fell > report.trust.policy.tolerance
-        ? `${Math.round(fell * 100)} % of its req/s over the ${far} ms (its median stays under the closed loop's 1 ms resolution)`
-        : 'nothing measurable'
-    return [`${mode} ${cost} (p50 ${ms(near.latency.p50)} → ${ms(away.latency.p50)}, ` +
-      `${fmt(near.rps)} → ${fmt(away.rps)} req/s)`]
+    // "Nothing" only when the change is within what repeating the run moved the same median by; without
+    // repeats, or on closed-loop rows (whole milliseconds), the change is given as measured.
+    const spreads = [spreadOf(near), spreadOf(away)]
+    const noise = spreads.includes(null) ? null : Math.max(...spreads as number[])
+    const within = noise !== null && Math.abs(away.latency.p50 - near.latency.p50) <= noise
+    const change = `p50 ${fine(near.latency.p50)} → ${fine(away.latency.p50)}`
+    return [within
+      ? `${mode} nothing measurable (${change}, within the ${fine(noise)} the rounds moved it by)`
+      : `${mode} ${significant(perMs)} ms of median latency (${change})`]
   })
   if (parts.length === 0) return undefined
-  return `Each millisecond between the profile service and Redis costs ${list(parts)}, measured from +0 to +${far} ms.`
+  const rate = runs[0]?.offeredRate
+  return `Each millisecond between the profile service and Redis costs ${list(parts)}, measured from +0 to +${far} ms` +
+    (rate === undefined ? '.' : ` at ${fmt(rate)} req/s offered (open loop).`)
 }
 
 function outage (report: ReportRecord): string | undefined {
@@ -120,6 +128,7 @@ function redisLimit (report: ReportRecord): string | undefined {
   const source = row === undefined
     ? 'projected from Redis CPU per command in the busy throughput run: no ceiling was measured'
     : `measured: ${fmt(row.ceilingCommandsPerSecond)} session GETs/s at batches of ${row.batch}` +
+      (measured?.measuredBatch == null ? '' : `, the depth the session run's reads arrived in (${measured.measuredBatch} commands per read event)`) +
       (row.saturated ? '' : ', extrapolated: the client was the limit')
   const modes = limited.map((mode) => `${mode.mode} at about ${fmt(mode.redisCeilingRps as number)} req/s ` +
     `(${((mode.redisCeilingRps as number) / mode.perInstanceRps).toFixed(0)} profile instances' worth)`)

@@ -8,3 +8,11 @@ export function median (values: number[]): number {
   const at = (i: number) => sorted[i] as number
   return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2
 }
+
+/** Three significant figures: what a rate measured on a noisy machine supports. */
+export function significant (value: number): string {
+  if (value === 0) return '0'
+  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(value))) - 1)
+  const rounded = Number(value.toPrecision(3))
+  return digits > 0 ? rounded.toFixed(digits) : rounded.toLocaleString('en-US')
+}

@@ -70,6 +70,7 @@ export const Run = Type.Object({
   repeats: Type.Optional(Type.Object({
     count: Type.Integer({ minimum: 2 }),
     rps: Type.Object({ min: Type.Number(), max: Type.Number() }),
+    p50: Type.Optional(Type.Object({ min: Type.Number(), max: Type.Number() })),
     p99: Type.Object({ min: Type.Number(), max: Type.Number() }),
     flagged: Type.Integer({ minimum: 0, description: 'repeats that had warnings' })
   }, { description: 'with --repeat N: this row is the repeat with the median rps; the ranges span all N' }))
@@ -102,7 +103,7 @@ export const revocationLagText = (entry: { lagMs: number | null, fault?: string 
   entry.lagMs !== null ? `${entry.lagMs} ms` : entry.fault === undefined ? 'until exp' : 'past the bound'
 
 export const RedisCeiling = Type.Object({
-  assumedBatch: nullable(Type.Number(), 'the batch size the model uses: the measured commands per Redis read event of the session throughput run, rounded to the nearest measured batch'),
+  assumedBatch: nullable(Type.Number(), 'the batch the session mode\'s ceiling is taken at: the measured commands per Redis read event of the session throughput run, rounded (the ceiling is measured at that batch too)'),
   measuredBatch: nullable(Type.Number(), 'measured: Redis commands per read event during the session throughput run (what auto-pipelining batched)'),
   measured: Type.Array(Type.Object({
     command: Type.String(),
@@ -131,7 +132,9 @@ export const CapacityMode = Type.Object({
   redisCommandsPerRequest: Type.Number({ description: 'measured' }),
   perInstanceRps: Type.Number({ description: 'projected: one profile instance on one core, 1e6 / cpuMicrosPerRequest' }),
   redisCeilingRps: nullable(Type.Number(), 'what one Redis (one core) can serve for this mode: the measured ceiling of its command at the assumed batch over its commands per request; null when the mode does no Redis work per request'),
-  redisCeilingFromCpuRps: nullable(Type.Number(), 'projected the old way, from Redis CPU per command in the busy throughput run: compare with redisCeilingRps')
+  redisCeilingFromCpuRps: nullable(Type.Number(), 'projected the old way, from Redis CPU per command in the busy throughput run: compare with redisCeilingRps'),
+  redisCommandsPerRead: Type.Optional(nullable(Type.Number(), 'measured: Redis commands per read event during this mode\'s throughput run')),
+  redisBatch: Type.Optional(nullable(Type.Integer(), 'the batch (commands in flight per connection) whose measured ceiling redisCeilingRps rests on: the one nearest redisCommandsPerRead'))
 })
 
 export const Capacity = Type.Object({
@@ -240,6 +243,9 @@ const InstructionFigure = Type.Object({
 
 export const InstructionRunSchema = Type.Object({
   source: Type.String({ description: 'the file it was read from (written by pnpm bench --instructions --json)' }),
+  unit: Type.Optional(Type.Union([Type.Literal('instructions'), Type.Literal('cpu-time')], {
+    description: 'instructions (thousands per request; the default) or cpu-time (µs per request, pnpm bench --cpu-time)'
+  })),
   node: Type.String(),
   settings: Type.Object({
     requests: Type.Integer({ description: 'requests per sample' }),
@@ -260,6 +266,9 @@ export const Report = Type.Object({
   fanout: Type.Optional(Fanout),
   instructions: Type.Optional(Type.Array(InstructionRunSchema, {
     description: 'instruction counts per request (callgrind), the cost figures that do not move with the machine: one entry per run read with --instructions-from'
+  })),
+  cpuTime: Type.Optional(Type.Object(InstructionRunSchema.properties, {
+    description: 'the same routes measured for CPU time on a quiet machine (pnpm bench --cpu-time, read with --cpu-time-from, unit cpu-time): how far its ratios are from the instruction ratios'
   })),
   skipped: Type.Array(Type.Object({ scenario: Type.String(), reason: Type.String() }))
 })

@@ -1,5 +1,6 @@
-import { decisions, INSTRUCTION_HEADER, instructionRows, type Decision } from './decisions.js'
+import { CPU_TIME_HEADER, cpuTimeRows, decisions, INSTRUCTION_HEADER, instructionRows, type Decision } from './decisions.js'
 import { findings } from './findings.js'
+import { significant } from './numbers.js'
 import { revocationLabel, revocationLagText, type CapacityRecord, type FanoutRecord, type ReportRecord, type RunRecord } from './schema.js'
 import { formatTable } from './table.js'
 
@@ -9,18 +10,19 @@ export const SUMMARY_HEADER = [
 ]
 
 const num = (value: number | null | undefined, digits = 1): string => value === null || value === undefined ? '–' : value.toFixed(digits)
-/** Closed-loop latencies are whole milliseconds; open-loop ones are microseconds, shown to 0.01 ms. */
+/** Measured rates and times to three significant figures: a run on a noisy machine supports no more. */
+const sig = (value: number | null | undefined): string => value === null || value === undefined ? '–' : significant(value)
+/** Closed-loop latencies are whole milliseconds; open-loop ones microseconds, shown to three significant figures. */
 const latency = (run: RunRecord, value: number | undefined): string =>
-  num(value, run.latency.p999 === undefined ? 0 : 2)
+  run.latency.p999 === undefined ? num(value, 0) : sig(value)
 
 export function summaryRow (run: RunRecord): string[] {
-  const rps = Math.round(run.rps).toLocaleString('en-US')
-  const range = run.repeats === undefined ? '' : ` (${Math.round(run.repeats.rps.min)}–${Math.round(run.repeats.rps.max)})`
+  const range = run.repeats === undefined ? '' : ` (${significant(run.repeats.rps.min)}–${significant(run.repeats.rps.max)})`
   return [
-    run.scenario, run.mode, run.variant, `${rps}${range}`, num(run.ratioToCeiling, 2), num(run.ratioToTextbookBare, 2),
+    run.scenario, run.mode, run.variant, `${significant(run.rps)}${range}`, num(run.ratioToCeiling, 2), num(run.ratioToTextbookBare, 2),
     ...[run.latency.p50, run.latency.p99, run.latency.p999, run.latency.max].map((value) => latency(run, value)),
     String(run.errors), String(run.non2xx),
-    num(run.cpuMicrosPerRequest), num(run.redisCommandsPerRequest, 2), String(run.credentialBytes),
+    sig(run.cpuMicrosPerRequest), num(run.redisCommandsPerRequest, 2), String(run.credentialBytes),
     run.warnings.length === 0 ? 'ok' : `! ${run.warnings.length}`
   ]
 }
@@ -66,6 +68,8 @@ export function summaryText (report: ReportRecord): string {
       report.revocation.map((entry) => [revocationLabel(entry), entry.action, revocationLagText(entry), entry.samplesMs.join(' ')])))
   }
   if (report.instructions !== undefined) lines.push('', 'Instructions per request (thousands, event-loop thread):', formatTable(INSTRUCTION_HEADER, instructionRows(report)))
+  const timed = cpuTimeRows(report)
+  if (timed.length > 0) lines.push('', 'Instruction ratios against CPU-time ratios of a quiet run:', formatTable(CPU_TIME_HEADER, timed))
   if (report.capacity !== null) lines.push('', ...capacityLines(report.capacity))
   if (report.fanout !== undefined) lines.push('', ...fanoutLines(report.fanout))
   for (const skipped of report.skipped) lines.push(`skipped ${skipped.scenario}: ${skipped.reason}`)
@@ -102,12 +106,25 @@ function fanoutLines (fanout: FanoutRecord): string[] {
   ]
 }
 
+export const CAPACITY_HEADER = [
+  'mode', 'variant', 'CPU µs/req', 'Redis cmd/req', 'per instance (req/s)', 'Redis cmd/read', 'batch', 'one Redis core (req/s)', 'from CPU/command (req/s)'
+]
+
+export function capacityRows (capacity: CapacityRecord): string[][] {
+  return capacity.modes.map((mode) => [
+    mode.mode, mode.variant, sig(mode.cpuMicrosPerRequest), num(mode.redisCommandsPerRequest, 2),
+    sig(mode.perInstanceRps),
+    num(mode.redisCommandsPerRead, 1), mode.redisBatch == null ? '–' : String(mode.redisBatch),
+    mode.redisCeilingRps === null ? 'no Redis work' : sig(mode.redisCeilingRps), sig(mode.redisCeilingFromCpuRps)
+  ])
+}
+
 export const CEILING_HEADER = ['command', 'batch', 'connections', 'commands/s', 'Redis CPU', 'ceiling commands/s', 'saturated']
 
 export function ceilingRows (capacity: CapacityRecord): string[][] {
   return (capacity.redisCeiling?.measured ?? []).map((row) => [
-    row.command, String(row.batch), String(row.connections), row.commandsPerSecond.toLocaleString('en-US'),
-    `${Math.round(row.redisCpuShare * 100)} %`, row.ceilingCommandsPerSecond.toLocaleString('en-US'), row.saturated ? 'yes' : 'no (extrapolated)'
+    row.command, String(row.batch), String(row.connections), significant(row.commandsPerSecond),
+    `${Math.round(row.redisCpuShare * 100)} %`, significant(row.ceilingCommandsPerSecond), row.saturated ? 'yes' : 'no (extrapolated)'
   ])
 }
 
@@ -115,7 +132,7 @@ export const MODEL_HEADER = ['mode', 'variant', 'cores', 'predicted req/s', 'mea
 
 export function modelRows (capacity: CapacityRecord): string[][] {
   return capacity.modelChecks.map((check) => [
-    check.mode, check.variant, String(check.cores), check.predictedRps.toLocaleString('en-US'), check.measuredRps.toLocaleString('en-US'),
+    check.mode, check.variant, String(check.cores), significant(check.predictedRps), significant(check.measuredRps),
     `${check.error > 0 ? '+' : ''}${Math.round(check.error * 100)} %`
   ])
 }
@@ -123,9 +140,10 @@ export function modelRows (capacity: CapacityRecord): string[][] {
 function capacityLines (capacity: CapacityRecord): string[] {
   const lines: string[] = []
   const ceiling = capacity.redisCeiling
+  lines.push('Capacity per mode (measured per request; projected per instance and per Redis core):', formatTable(CAPACITY_HEADER, capacityRows(capacity)), '')
   if (ceiling !== null) {
     lines.push(`Redis ceiling, measured (one Redis core; the session run sent ${ceiling.measuredBatch ?? '–'} commands per read, ` +
-      `so the model assumes batches of ${ceiling.assumedBatch ?? '–'}):`, formatTable(CEILING_HEADER, ceilingRows(capacity)))
+      `so the model takes its ceiling at batches of ${ceiling.assumedBatch ?? '–'}):`, formatTable(CEILING_HEADER, ceilingRows(capacity)))
   }
   if (capacity.modelChecks.length > 0) {
     lines.push('', 'Per-instance model (1e6 / CPU µs per request × cores) against measurement:', formatTable(MODEL_HEADER, modelRows(capacity)))

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { decisions, instructionAgreement, instructionFinding, significant } from '../src/decisions.js'
+import { decisions, instructionAgreement, instructionFinding } from '../src/decisions.js'
+import { significant } from '../src/numbers.js'
 import { readInstructionRuns } from '../src/instructions/read.js'
 import type { ReportRecord } from '../src/schema.js'
 import { leadLines } from '../src/summary.js'

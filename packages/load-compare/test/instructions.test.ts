@@ -1,9 +1,10 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { callsInto, totalOf } from '../src/instructions/callgrind.js'
+import { CpuTime } from '../src/instructions/cpu-time.js'
 import { measureInstructions } from '../src/instructions/measure.js'
 import type { InstructionRun } from '../src/instructions/measure.js'
-import { formatInstructionTable, summarize } from '../src/instructions/summary.js'
+import { formatInstructionTable, ratioPairs, summarize } from '../src/instructions/summary.js'
 import { hasCommand } from '../src/services.js'
 import { startStack } from '../src/stack.js'
 
@@ -61,4 +62,30 @@ t.test('the instruction bench counts every route of an authpair process', {
   t.ok((figure('session')?.eventLoop ?? 0) > (figure('ceiling')?.eventLoop ?? Infinity), 'a session check costs more than no check')
   t.equal(figure('ceiling')?.overOwnBare, 1)
   t.match(formatInstructionTable(run), /authpair \(stateless\) +ceiling, bare route, no auth/)
+})
+
+t.test('CPU time counts what the event loop spent while the work ran, not before or after', async (t) => {
+  // Busy for `ms` of this thread's own CPU time, whatever else the machine is doing.
+  const busy = (ms: number) => {
+    const cpu = () => { const { user, system } = process.threadCpuUsage(); return (user + system) / 1000 }
+    const end = cpu() + ms
+    while (cpu() < end);
+  }
+  busy(30) // before the sample: not counted
+  const counts = await new CpuTime().sample(process.pid, async () => { busy(60) })
+  busy(30) // after: not counted either
+  const ms = counts.eventLoop / 1e6
+  t.ok(ms >= 55 && ms < 80, `60 ms of busy work counted as ${ms.toFixed(1)} ms of the event loop's CPU`)
+  t.ok(counts.allThreads >= counts.eventLoop, 'every thread counts at least the event loop')
+})
+
+t.test('instruction ratios beside CPU-time ratios, route by route, over each process\'s own bare route', async (t) => {
+  const figure = (mode: string, variant: string, eventLoop: number, role = 'stateless') =>
+    ({ server: 'authpair', role, mode, variant, eventLoop: [eventLoop], allThreads: [eventLoop] })
+  const instructions = { figures: [figure('ceiling', 'bare', 100), figure('session', 'one GET', 140), figure('ceiling', 'bare', 100, 'push'), figure('token+push', 'cache on', 120, 'push')] }
+  const cpuTime = { figures: [figure('ceiling', 'bare', 30), figure('session', 'one GET', 54), figure('ceiling', 'bare', 40, 'push'), figure('token+push', 'cache on', 48, 'push')] }
+  const pairs = ratioPairs(instructions, cpuTime)
+  t.same(pairs.map(({ figure, instructions, cpuTime }) => [figure.mode, instructions, cpuTime]), [['session', 1.4, 1.8], ['token+push', 1.2, 1.2]],
+    'bare routes left out; each ratio to the bare route of its own process')
+  t.equal(Math.round((pairs[0]?.difference ?? 0) * 1000), 286, 'session: CPU time put it 29 % further from its bare route than instructions did')
 })

@@ -2,13 +2,13 @@ import t from 'tap'
 import { mergeRevocations, mergeRounds } from '../src/repeats.js'
 import type { RevocationRecord, RunRecord } from '../src/schema.js'
 
-const run = (rps: number, p99: number, warnings: string[] = []): RunRecord => ({
+const run = (rps: number, p99: number, warnings: string[] = [], p50 = 5): RunRecord => ({
   scenario: 'throughput',
   mode: 'session',
   variant: 'signed cookie + one GET',
   requests: rps * 10,
   rps,
-  latency: { p50: 5, p90: 8, p99, max: 30 },
+  latency: { p50, p90: 8, p99, max: 30 },
   errors: 0,
   non2xx: 0,
   flagged: false,
@@ -20,12 +20,15 @@ const run = (rps: number, p99: number, warnings: string[] = []): RunRecord => ({
 })
 
 t.test('--repeat: each row is the median round, with the range over all rounds', async (t) => {
-  const merged = mergeRounds([[run(9000, 14)], [run(12_000, 9, ['the ceiling moved 20 %'])], [run(10_000, 11)]])
+  const merged = mergeRounds([[run(9000, 14, [], 6)], [run(12_000, 9, ['the ceiling moved 20 %'])], [run(10_000, 11, [], 4)]])
   t.equal(merged.length, 1)
   const [row] = merged as [RunRecord]
   t.equal(row.rps, 10_000, 'the round with the median req/s, whole (its CPU and latencies belong to it)')
   t.equal(row.cpuMicrosPerRequest, 100)
-  t.same(row.repeats, { count: 3, rps: { min: 9000, max: 12_000 }, p99: { min: 9, max: 14 }, flagged: 1 })
+  t.same(row.repeats, {
+    count: 3, rps: { min: 9000, max: 12_000 }, p50: { min: 4, max: 6 }, p99: { min: 9, max: 14 }, flagged: 1
+  },
+  'req/s, p50 and p99 ranges over the rounds')
 })
 
 t.test('one round is left as it is', async (t) => {

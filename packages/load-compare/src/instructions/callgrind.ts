@@ -16,11 +16,22 @@ export interface Counts {
   calls: Record<string, number>
 }
 
+/** What a measurement counts, per sample of a process: instructions (callgrind) or CPU time (`CpuTime`). */
+export interface Counter {
+  /** `instructions`: thousands per request; `cpu-time`: µs per request. */
+  readonly unit: 'instructions' | 'cpu-time'
+  /** The command the measured process is started under (none for CPU time). */
+  launcher: () => string[]
+  sample: (pid: number, work: () => Promise<void>, functions?: readonly string[]) => Promise<Counts>
+  close: () => void
+}
+
 /**
  * A process run under `valgrind --tool=callgrind` with instrumentation off until asked for: `sample` counts
  * the instructions executed while `work` runs, and nothing else (not the start-up, not the warm-up).
  */
-export class Callgrind {
+export class Callgrind implements Counter {
+  readonly unit = 'instructions'
   readonly dir: string
   /** Dumps taken per process: callgrind numbers each process's dumps from 1. */
   private readonly dumps = new Map<number, number>()

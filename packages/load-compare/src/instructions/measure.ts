@@ -3,7 +3,8 @@ import { runLoad } from '../load.js'
 import { naiveSessionCookie } from '../naive/login.js'
 import { spawnService, type ServiceProcess } from '../services.js'
 import { PROFILE_ROLES, type ProfileRole, type Stack } from '../stack.js'
-import { Callgrind, type Counts } from './callgrind.js'
+import { Callgrind, type Counter, type Counts } from './callgrind.js'
+import { CpuTime } from './cpu-time.js'
 
 /** Who serves a route: an authpair profile instance, the textbook Fastify app or the naive express one. */
 export type Server = 'authpair' | 'textbook' | 'express'
@@ -80,6 +81,8 @@ export interface InstructionSettings {
   only?: string[]
   /** The CPU the measured process is pinned to. */
   cpu?: number
+  /** Count instructions under callgrind (the default), or CPU time without it, to compare on a quiet machine. */
+  counter?: Counter['unit']
   onProgress?: (line: string) => void
 }
 
@@ -88,7 +91,7 @@ export interface Figure {
   role?: ProfileRole
   mode: string
   variant: string
-  /** Thousands of instructions per request on the event-loop thread, one per round. */
+  /** Thousands of instructions (µs of CPU for a `cpu-time` run) per request on the event-loop thread, one per round. */
   eventLoop: number[]
   /** The same over every thread of the process. */
   allThreads: number[]
@@ -96,6 +99,8 @@ export interface Figure {
 
 export interface InstructionRun {
   settings: Omit<InstructionSettings, 'onProgress'>
+  /** What the figures count; runs written before CPU time could be measured are instructions. */
+  unit?: Counter['unit']
   node: string
   figures: Figure[]
   /** Processes started again because they fell into the slow `nextTick` state (see `SLOW_TICK`). */
@@ -121,7 +126,9 @@ export const NODE_FLAGS = ['--no-memory-reducer', '--min-semi-space-size=32']
  */
 export async function measureInstructions (stack: Stack, settings: InstructionSettings): Promise<InstructionRun> {
   const say = settings.onProgress ?? (() => {})
-  const callgrind = new Callgrind('127.0.0.1', settings.keepDumps)
+  const counter: Counter = settings.counter === 'cpu-time' ? new CpuTime() : new Callgrind('127.0.0.1', settings.keepDumps)
+  const under = counter.unit === 'instructions' ? 'under callgrind' : 'for CPU time'
+  const unit = counter.unit === 'instructions' ? 'k instructions' : 'µs of CPU'
   const client = new AuthClient(stack.auth)
   await client.register()
   const figures: Figure[] = []
@@ -133,8 +140,8 @@ export async function measureInstructions (stack: Stack, settings: InstructionSe
       const name = spec.role === undefined ? spec.server : `${spec.server} (${spec.role})`
       let started: Started | undefined
       for (let attempt = 1; started === undefined; attempt++) {
-        say(`${name}: starting under callgrind${attempt > 1 ? ` (attempt ${attempt})` : ''}`)
-        const candidate = await start(stack, spec, client, callgrind, settings)
+        say(`${name}: starting ${under}${attempt > 1 ? ` (attempt ${attempt})` : ''}`)
+        const candidate = await start(stack, spec, client, counter, settings)
         if (!candidate.slow || attempt >= MAX_STARTS) {
           started = candidate
           if (candidate.slow) say(`${name}: still in the slow nextTick state after ${attempt} starts; measured anyway`)
@@ -157,11 +164,11 @@ export async function measureInstructions (stack: Stack, settings: InstructionSe
         for (let round = 1; round <= settings.rounds; round++) {
           for (const [index, route] of spec.routes.entries()) {
             const { requests, connections } = settings
-            const counts = await sample(callgrind, service, route, headers[route.credential], requests, connections)
+            const counts = await sample(counter, service, route, headers[route.credential], requests, connections)
             const row = rows[index] as Figure
             row.eventLoop.push(perRequest(counts.eventLoop, settings.requests))
             row.allThreads.push(perRequest(counts.allThreads, settings.requests))
-            say(`${name} round ${round}: ${route.mode}, ${route.variant}: ${row.eventLoop.at(-1)?.toFixed(1)}k instructions per request`)
+            say(`${name} round ${round}: ${route.mode}, ${route.variant}: ${row.eventLoop.at(-1)?.toFixed(1)} ${unit} per request`)
           }
         }
         figures.push(...rows)
@@ -170,10 +177,10 @@ export async function measureInstructions (stack: Stack, settings: InstructionSe
       }
     }
   } finally {
-    callgrind.close()
+    counter.close()
   }
   const { onProgress: _, ...kept } = settings
-  return { settings: kept, node: process.version, figures, restarts }
+  return { settings: kept, unit: counter.unit, node: process.version, figures, restarts }
 }
 
 interface Started {
@@ -184,10 +191,10 @@ interface Started {
 }
 
 async function start (
-  stack: Stack, spec: ProcessSpec, client: AuthClient, callgrind: Callgrind, settings: InstructionSettings
+  stack: Stack, spec: ProcessSpec, client: AuthClient, counter: Counter, settings: InstructionSettings
 ): Promise<Started> {
   const common = {
-    launcher: callgrind.launcher(),
+    launcher: counter.launcher(),
     nodeArgs: settings.perfMap === true ? [...NODE_FLAGS, '--perf-basic-prof'] : NODE_FLAGS,
     cpu: settings.cpu,
     // Under valgrind, start-up (loading and compiling the modules) takes tens of seconds.
@@ -217,7 +224,7 @@ async function start (
     }
     const probe = Math.max(200, Math.round(settings.requests / 10))
     const bare = spec.routes[0] as RouteSpec
-    const counts = await sample(callgrind, service, bare, {}, probe, settings.connections, [SLOW_TICK])
+    const counts = await sample(counter, service, bare, {}, probe, settings.connections, [SLOW_TICK])
     const slowCalls = (counts.calls[SLOW_TICK] ?? 0) / probe
     return { service, headers, slow: slowCalls > SLOW_TICK_CALLS_PER_REQUEST, slowCalls }
   } catch (error) {
@@ -227,10 +234,10 @@ async function start (
 }
 
 async function sample (
-  callgrind: Callgrind, service: ServiceProcess, route: RouteSpec, headers: Record<string, string>,
+  counter: Counter, service: ServiceProcess, route: RouteSpec, headers: Record<string, string>,
   requests: number, connections: number, functions: readonly string[] = []
 ): Promise<Counts> {
-  return await callgrind.sample(service.pid, async () => {
+  return await counter.sample(service.pid, async () => {
     await load(service, route, headers, requests, connections)
   }, functions)
 }

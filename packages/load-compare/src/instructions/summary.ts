@@ -2,8 +2,14 @@ import { median } from '../numbers.js'
 import { formatTable } from '../table.js'
 import type { Figure, InstructionRun } from './measure.js'
 
+/** A figure as measured or as read back from a report (where its server and role are plain strings). */
+export type FigureLike = Pick<Figure, 'mode' | 'variant' | 'eventLoop' | 'allThreads'> & { server: string, role?: string }
+
+/** What the summaries need of a run: its figures. */
+export interface RunLike { figures: FigureLike[] }
+
 export interface FigureSummary {
-  figure: Figure
+  figure: FigureLike
   /** Median over the rounds, thousands of instructions per request, event-loop thread. */
   eventLoop: number
   allThreads: number
@@ -15,11 +21,11 @@ export interface FigureSummary {
   overTextbookBare: number | undefined
 }
 
-const isBare = (figure: Figure) => figure.mode === 'ceiling'
-const sameProcess = (a: Figure, b: Figure) => a.server === b.server && a.role === b.role
+const isBare = (figure: FigureLike) => figure.mode === 'ceiling'
+const sameProcess = (a: FigureLike, b: FigureLike) => a.server === b.server && a.role === b.role
 
 /** Each figure's median, spread and ratios, in the order measured. */
-export function summarize (run: InstructionRun): FigureSummary[] {
+export function summarize (run: RunLike): FigureSummary[] {
   const textbookBare = run.figures.find((figure) => figure.server === 'textbook' && isBare(figure))
   const textbookBareMedian = textbookBare === undefined ? undefined : median(textbookBare.eventLoop)
   return run.figures.map((figure) => {
@@ -36,7 +42,32 @@ export function summarize (run: InstructionRun): FigureSummary[] {
   })
 }
 
-/** The run as a terminal table: thousands of instructions per request, per round, and the two ratios. */
+/** One route's cost over its own process's bare route, counted in instructions and in CPU time. */
+export interface RatioPair {
+  figure: FigureLike
+  instructions: number
+  cpuTime: number
+  /** cpuTime / instructions − 1: what instruction counts leave out (or overstate) for this route. */
+  difference: number
+}
+
+/**
+ * The routes of an instruction run and a CPU-time run (the same routes, the same method, no valgrind) side by
+ * side, as ratios to their own process's bare route: the ratio is what a cost finding quotes, and where the
+ * two agree, instructions stand for time. Bare routes themselves (ratio 1) are left out.
+ */
+export function ratioPairs (instructions: RunLike, cpuTime: RunLike): RatioPair[] {
+  const timed = summarize(cpuTime)
+  return summarize(instructions).flatMap(({ figure, overOwnBare }) => {
+    const other = timed.find((entry) => sameRoute(entry.figure, figure))?.overOwnBare
+    if (isBare(figure) || overOwnBare === undefined || other === undefined) return []
+    return [{ figure, instructions: overOwnBare, cpuTime: other, difference: other / overOwnBare - 1 }]
+  })
+}
+
+const sameRoute = (a: FigureLike, b: FigureLike) => sameProcess(a, b) && a.mode === b.mode && a.variant === b.variant
+
+/** The run as a terminal table: thousands of instructions (or µs of CPU) per request, per round, and the two ratios. */
 export function formatInstructionTable (run: InstructionRun): string {
   const rows = summarize(run).map(({ figure, eventLoop, allThreads, spread, overOwnBare, overTextbookBare }) => [
     figure.role === undefined ? figure.server : `${figure.server} (${figure.role})`,
@@ -50,7 +81,7 @@ export function formatInstructionTable (run: InstructionRun): string {
   ])
   const { requests, connections, warmup } = run.settings
   return [
-    `Instructions per request (thousands), ${requests} requests per sample at ${connections} connections after ${warmup} warm-up requests per route; ${run.node}`,
+    `${run.unit === 'cpu-time' ? 'CPU time per request (µs, user and kernel)' : 'Instructions per request (thousands)'}, ${requests} requests per sample at ${connections} connections after ${warmup} warm-up requests per route; ${run.node}`,
     formatTable(['server', 'route', 'event loop', 'rounds', 'spread', 'all threads', '/ own bare', '/ textbook bare'], rows),
     run.restarts > 0 ? `${run.restarts} process(es) started again: slow nextTick state after warm-up` : 'No process was in the slow nextTick state.'
   ].join('\n')

@@ -81,7 +81,10 @@ export function charts (report: ReportRecord): Chart[] {
     list.push({
       id: 'store-distance',
       title: 'Latency against the distance to Redis',
-      caption: 'Redis reached through a proxy that adds a round trip; p50 (solid) and p99 (dashed), 10 connections in a closed loop. Measured.',
+      caption: 'Redis reached through a proxy that adds a round trip; p50 (solid) and p99 (dashed). ' +
+        (distance[0]?.offeredRate === undefined
+          ? 'Closed loop, whole milliseconds. Measured.'
+          : `Open loop at ${distance[0].offeredRate} req/s, each latency from its request's intended start, in microseconds. Measured.`),
       spec: {
         width: WIDTH,
         data: { values: distance.flatMap((run) => (['p50', 'p99'] as const).map((percentile) => ({ mode: run.mode, line: `${run.mode}${run.variant.includes('pipelining off') ? ', auto-pipelining off' : ''}`, rtt: run.addedRttMs, percentile, ms: run.latency[percentile] }))) },

@@ -1,9 +1,10 @@
 import { revocationLabel, revocationLagText, type ReportRecord } from '../schema.js'
 import {
-  CEILING_HEADER, ceilingRows, FANOUT_HEADER, fanoutRows, leadLines, MODEL_HEADER, modelRows, SCALE_HEADER, scaleRows,
+  CAPACITY_HEADER, capacityRows, CEILING_HEADER, ceilingRows, FANOUT_HEADER, fanoutRows, leadLines, MODEL_HEADER,
+  modelRows, SCALE_HEADER, scaleRows,
   SUMMARY_HEADER, summaryRow
 } from '../summary.js'
-import { INSTRUCTION_HEADER, instructionRows } from '../decisions.js'
+import { CPU_TIME_HEADER, cpuTimeRows, INSTRUCTION_HEADER, instructionRows } from '../decisions.js'
 import { charts, renderSvg } from './charts.js'
 
 const escape = (text: string): string =>
@@ -45,13 +46,12 @@ ${body.map((row) => `<tr>${row.map((cell, i) => `<td${i >= numericFrom ? ' class
 ${ceiling == null
     ? `No Redis ceiling was measured (redis-benchmark missing or the scenario not chosen): the Redis column is projected from Redis CPU per command in the busy
 throughput run (${report.capacity.redisCpuMicrosPerCommand ?? '–'} µs): an estimate, not a measurement (in one run it was half the measured ceiling).`
-    : `The Redis column is the measured ceiling of one Redis core for the mode's command at batches of ${ceiling.assumedBatch ?? '–'} (the session run sent
-${ceiling.measuredBatch ?? '–'} commands per read), over the mode's commands per request; beside it, the old projection from CPU per command.`}
+    : `The Redis column is the measured ceiling of one Redis core for the mode's command, over the mode's commands per request. It is measured at
+the batch the mode's own reads arrived in during its throughput run (Redis's commands per read event; the session run sent ${ceiling.measuredBatch ?? '–'},
+measured at ${ceiling.assumedBatch ?? '–'}): the column "batch" says which. Beside it, the old projection from CPU per command.`}
 Projected: throughput for more profile instances (one core each) and for Redis Cluster shards, assuming the costs stay linear; the network,
 the load balancer and the auth service are left out.</p>
-<table><tr><th>mode</th><th>variant</th><th>CPU µs/req</th><th>Redis cmd/req</th><th>per instance (req/s)</th><th>one Redis core (req/s)</th><th>from CPU/command (req/s)</th></tr>
-${report.capacity.modes.map((mode) => `<tr><td>${escape(mode.mode)}</td><td>${escape(mode.variant)}</td><td class="n">${mode.cpuMicrosPerRequest}</td><td class="n">${mode.redisCommandsPerRequest}</td><td class="n">${mode.perInstanceRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingRps === null ? 'no Redis work' : mode.redisCeilingRps.toLocaleString('en-US')}</td><td class="n">${mode.redisCeilingFromCpuRps?.toLocaleString('en-US') ?? '–'}</td></tr>`).join('\n')}
-</table>
+${table(CAPACITY_HEADER, capacityRows(report.capacity), 2)}
 ${ceiling == null
 ? ''
 : `<h3>Redis ceiling, measured</h3><p class="note">A Redis pinned to one core, driven by redis-benchmark from the other core with the profile's real reads (a stored session record; the denylist's MGET).
@@ -108,7 +108,15 @@ request of GET /v1/me, under callgrind: ${report.instructions[0]?.settings.reque
 ${report.instructions[0]?.settings.warmup ?? '?'} warm-up requests per route, median of ${report.instructions[0]?.settings.rounds ?? '?'} rounds, on ${escape(report.instructions[0]?.node ?? '?')}
 (from ${escape(report.instructions.map((run) => run.source).join(' and '))}; <code>pnpm bench --instructions</code>). Unlike req/s, these do not move with the
 machine. They are not cycles: cache misses and the kernel's time in syscalls are not counted, and Redis is not in them.</p>
-${table(INSTRUCTION_HEADER, instructionRows(report), 2)}`}
+${table(INSTRUCTION_HEADER, instructionRows(report), 2)}
+${report.cpuTime === undefined
+    ? '<p class="note">No CPU-time run was given (<code>--cpu-time-from</code>): how far instructions are from time is not shown.</p>'
+    : `<h3>Instructions against CPU time</h3><p class="note">The same routes, the same samples and warm-up, run without valgrind on a quiet
+machine (<code>pnpm bench --cpu-time</code>, ${escape(report.cpuTime.source)}: ${report.cpuTime.settings.requests} requests per sample, median of
+${report.cpuTime.settings.rounds} rounds, ${escape(report.cpuTime.node)}), counting the event-loop thread's CPU time, user and kernel. Each route over its
+own process's bare route, both ways: the difference is what instruction counts leave out for that route. CPU time moves with the machine; the
+instruction ratios are the ones the decisions quote.</p>
+${table(CPU_TIME_HEADER, cpuTimeRows(report), 2)}`}`}
 ${report.revocation.length === 0 ? '' : `<h2>Revocation</h2><table><tr><th>mode</th><th>action</th><th>lag</th><th>samples / note</th></tr>${revocation.join('\n')}</table>`}
 ${figures.join('\n')}
 ${capacity}

@@ -10,8 +10,13 @@ const DISTANT: ModeSpec[] = [
   { mode: 'token', variant: 'cache on, one token', role: 'distant', credential: 'bearer' }
 ]
 
-/** Few connections, closed loop: each request's own latency shows, not a queue's. */
-const CONNECTIONS = 10
+/**
+ * Open loop at a rate every instance keeps up with even 5 ms from Redis: each request's own latency shows,
+ * in microseconds, not a queue's and not a closed loop's whole milliseconds. Connections enough that none
+ * is waited for (500 req/s × ~6 ms is 3 in flight).
+ */
+export const STORE_DISTANCE_RATE = 500
+const CONNECTIONS = 50
 
 /**
  * The profile instances that reach Redis through the latency proxy, at each added round trip: the
@@ -29,7 +34,11 @@ export async function storeDistance (harness: Harness): Promise<RunRecord[]> {
     proxy.addedRttMs = addedRttMs
     for (const spec of DISTANT) {
       runs.push(await harness.run(spec, {
-        scenario: 'store-distance', connections: CONNECTIONS, variantSuffix: `+${addedRttMs} ms store RTT, ${CONNECTIONS} connections`, extra: { addedRttMs }
+        scenario: 'store-distance',
+        rate: STORE_DISTANCE_RATE,
+        connections: CONNECTIONS,
+        variantSuffix: `+${addedRttMs} ms store RTT, ${STORE_DISTANCE_RATE} req/s offered`,
+        extra: { addedRttMs }
       }))
     }
   }
