@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { compare, SCENARIOS, type ScenarioFlag } from './compare.js'
 import { readInstructionRuns } from './instructions/read.js'
 import { renderReport } from './report/html.js'
+import { readReport } from './report/read.js'
 import { summaryText } from './summary.js'
 
 const HELP = `Usage: pnpm compare [options]
@@ -29,6 +30,8 @@ creates its own user and credentials, measures, prints a summary and optionally 
   --redis-url URL         where to read Redis's counters (and the Redis to use when redis-server is absent)
   --instructions-from F   comma-separated JSON of \`pnpm bench --instructions --json F\` runs: the report's instruction
                           counts per request (two runs show how well they reproduce)
+  --from F.json           measure nothing: read a report written by --json and print and write it again (with this
+                          version's wording; --instructions-from and --cpu-time-from replace the runs in it)
   --cpu-time-from F       JSON of a \`pnpm bench --cpu-time --json F\` run on a quiet machine: its ratios beside the
                           instruction ratios, to show what instructions leave out
   -h, --help`
@@ -53,6 +56,7 @@ const { values } = parseArgs({
     'redis-url': { type: 'string' },
     'instructions-from': { type: 'string' },
     'cpu-time-from': { type: 'string' },
+    from: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false }
   }
 })
@@ -91,25 +95,27 @@ const [cpuTime] = values['cpu-time-from'] === undefined
   : await readInstructionRuns([values['cpu-time-from']], 'cpu-time').catch((error: Error) => fail(error.message))
 
 const begun = performance.now()
-const report = await compare({
-  quick: values.quick,
-  duration: positive('duration', values.duration),
-  connections: positive('connections', values.connections),
-  pipelining: positive('pipelining', values.pipelining),
-  rate: positive('rate', values.rate),
-  manyTokens: positive('many-tokens', values['many-tokens']),
-  arrivals: values.arrivals,
-  repeat,
-  policy: tolerance === undefined ? {} : { tolerance },
-  scenarios,
-  authUrl: values['auth-url'],
-  profileUrl: values['profile-url'],
-  redisUrl: values['redis-url'] ?? process.env.REDIS_URL,
-  instructions,
-  cpuTime,
-  progress: process.stderr.isTTY,
-  log: (line) => console.error(`[${((performance.now() - begun) / 1000).toFixed(1)} s] ${line}`)
-})
+const report = values.from !== undefined
+  ? await readReport(values.from, { instructions, cpuTime }).catch((error: Error) => fail(error.message))
+  : await compare({
+    quick: values.quick,
+    duration: positive('duration', values.duration),
+    connections: positive('connections', values.connections),
+    pipelining: positive('pipelining', values.pipelining),
+    rate: positive('rate', values.rate),
+    manyTokens: positive('many-tokens', values['many-tokens']),
+    arrivals: values.arrivals,
+    repeat,
+    policy: tolerance === undefined ? {} : { tolerance },
+    scenarios,
+    authUrl: values['auth-url'],
+    profileUrl: values['profile-url'],
+    redisUrl: values['redis-url'] ?? process.env.REDIS_URL,
+    instructions,
+    cpuTime,
+    progress: process.stderr.isTTY,
+    log: (line) => console.error(`[${((performance.now() - begun) / 1000).toFixed(1)} s] ${line}`)
+  })
 
 console.log(summaryText(report))
 if (values.json !== undefined) {

@@ -106,6 +106,14 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
   const pinned = pinning && pinSelf(1)
   const rounds: Round[] = []
   const skipped: ReportRecord['skipped'] = []
+  if (options.instructions === undefined) {
+    skipped.push({
+      scenario: 'instruction counts',
+      reason: hasCommand('valgrind')
+        ? 'none given: run `pnpm bench --instructions --json F` (about 30 min) and pass --instructions-from F; the costs below are CPU time, this machine\'s'
+        : 'valgrind is not installed, and no --instructions-from run was given: the costs below are CPU time, this machine\'s'
+    })
+  }
   let fanoutRecord: ReportRecord['fanout']
   let ceilingRows: RedisCeilingRecord['measured'] | null = null
   let checks: ModelCheckRecord[] = []

@@ -1,6 +1,6 @@
 import { ratioPairs, summarize, type RatioPair } from './instructions/summary.js'
-import type { ReportRecord, RunRecord } from './schema.js'
-import { significant } from './numbers.js'
+import type { InstructionRunRecord, ReportRecord, RunRecord } from './schema.js'
+import { median, significant } from './numbers.js'
 
 /** One row of "which to pick": the mode, the situation it fits, and this run's numbers it rests on. */
 export interface Decision {
@@ -182,15 +182,20 @@ export function cpuTimeFinding (report: ReportRecord): string | undefined {
   if (pairs.length === 0) return undefined
   const largest = pairs.reduce((worst, pair) => Math.abs(pair.difference) > Math.abs(worst.difference) ? pair : worst)
   const ours = pairs.filter(({ figure }) => figure.server === 'authpair')
-  const order = (key: 'instructions' | 'cpuTime') => [...ours].sort((a, b) => a[key] - b[key]).map(({ figure }) => `${figure.mode}|${figure.variant}`).join()
+  const short = ({ figure }: RatioPair) => figure.mode === 'token' ? `token (${figure.variant.split(' (')[0] ?? ''})` : figure.mode
+  const order = (key: 'instructions' | 'cpuTime') => [...ours].sort((a, b) => a[key] - b[key]).map(short).join(' < ')
   const label = ({ figure }: RatioPair) => `${figure.server === 'authpair' ? '' : `${figure.server} `}${figure.mode} (${figure.variant})`
   const percent = (value: number) => `${value > 0 ? '+' : ''}${Math.round(value * 100)} %`
+  // How far the quiet run's own rounds spread: ratios closer than that are not ordered by CPU time.
+  const spread = median(summarize(report.cpuTime as InstructionRunRecord).map((entry) => entry.spread))
   return `Instructions are not time: on a quiet run (${report.cpuTime?.node ?? '?'}, CPU time of the event-loop thread, user and kernel), ` +
     `each route's cost over its own bare route differed from the instruction ratio by ${percent(Math.min(...pairs.map((pair) => pair.difference)))} to ` +
     `${percent(Math.max(...pairs.map((pair) => pair.difference)))}, most for ${label(largest)} ` +
     `(${largest.instructions.toFixed(2)}× in instructions, ${largest.cpuTime.toFixed(2)}× in CPU time): what callgrind does not count ` +
     '(cache misses, stalls, the kernel\'s work in system calls). ' +
     (order('instructions') === order('cpuTime')
-      ? 'authpair\'s modes come in the same order by both.'
-      : 'authpair\'s modes do not come in the same order by both: where they differ, the instruction order is the machine-independent one, the CPU-time order this machine\'s.')
+      ? `authpair's modes come in the same order by both: ${order('instructions')}.`
+      : `authpair's modes by instructions: ${order('instructions')}; by CPU time: ${order('cpuTime')}. The rounds of one route ` +
+        `spread by a median ${percent(spread).replace('+', '')} in CPU time even on that run, so modes closer than that are not ordered by it; ` +
+        'the instruction order is the one that reproduces.')
 }

@@ -25,6 +25,19 @@ export function findings (report: ReportRecord): string[] {
     .filter((sentence): sentence is string => sentence !== undefined)
 }
 
+/** The findings that rest on this run's timings, by what they say: noise can change how they read. */
+const TIMED: Array<[(report: ReportRecord) => string | undefined, string]> = [
+  [cheapest, 'the cheapest mode by CPU time'],
+  [naive, 'the comparison with the textbook express version (req/s)'],
+  [distance, 'what store distance costs (latencies)'],
+  [redisLimit, 'where one Redis core becomes the limit (measured rates)']
+]
+
+/** Of this report's findings, the ones resting on timings (the rest rest on counts, refusals and outages). */
+export function timedFindings (report: ReportRecord): string[] {
+  return TIMED.filter(([finding]) => finding(report) !== undefined).map(([, what]) => what)
+}
+
 function cheapest (report: ReportRecord): string | undefined {
   const runs = report.runs.filter((run) => run.scenario === 'throughput' && run.mode !== 'ceiling' &&
     !isReference(run.mode) && !/\d+ tokens/.test(run.variant) && run.cpuMicrosPerRequest !== null)

@@ -1,5 +1,5 @@
 import { CPU_TIME_HEADER, cpuTimeRows, decisions, INSTRUCTION_HEADER, instructionRows, type Decision } from './decisions.js'
-import { findings } from './findings.js'
+import { findings, timedFindings } from './findings.js'
 import { significant } from './numbers.js'
 import { revocationLabel, revocationLagText, type CapacityRecord, type FanoutRecord, type ReportRecord, type RunRecord } from './schema.js'
 import { formatTable } from './table.js'
@@ -37,11 +37,17 @@ export function leadLines (report: ReportRecord): Lead {
   // kept answering while Redis was down. The decisions rest on those when the report has instruction counts.
   const unmoved = report.instructions === undefined
     ? 'Revocation results and outage behaviour stand; the cost figures (CPU time) may move, and with them the order of close modes.'
-    : 'Not affected by that noise: the instruction counts (the cost figures of the decision table), whether and how fast revoked credentials were refused, and who kept answering while Redis was down; so the decision table stands.'
+    : 'Not affected by that noise: the instruction counts (the cost figures of the decision table), whether revoked credentials ' +
+      'were refused within their bounds, and who kept answering while Redis was down; so the decision table stands.'
+  const timed = timedFindings(report)
+  const wouldChange = timed.length === 0
+    ? ' No finding rests on timings.'
+    : ` Findings that rest on timings and could read differently on a quiet machine: ${timed.join('; ')}; the others would not change.`
   return {
     verdict: trust.trustworthy
       ? undefined
-      : `Timings NOT TRUSTWORTHY: the machine or the run misbehaved (${count} warning${count === 1 ? '' : 's'}, listed after the findings), so req/s, latencies and CPU µs may be off. ${unmoved}`,
+      : `Timings NOT TRUSTWORTHY: the machine or the run misbehaved (${count} warning${count === 1 ? '' : 's'}, listed after the ` +
+        `findings), so req/s, latencies, lags and CPU µs may be off. ${unmoved}${wouldChange}`,
     findings: findings(report),
     decisions: decisions(report),
     warnings: trust.warnings

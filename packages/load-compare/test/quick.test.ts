@@ -32,8 +32,12 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
   const json = join(dir, 'report.json')
   const html = join(dir, 'report.html')
   // The committed instruction runs (pnpm bench --instructions): the report's deterministic cost figures.
-  const instructions = ['after-run1', 'after-run2'].map((name) => fileURLToPath(new URL(`../../../docs/bench/instructions-${name}.json`, import.meta.url)))
-  const result = await runCli(['--quick', '--json', json, '--report', html, '--instructions-from', instructions.join(',')])
+  const bench = (name: string) => fileURLToPath(new URL(`../../../docs/bench/${name}.json`, import.meta.url))
+  const instructions = ['instructions-after-run1', 'instructions-after-run2'].map(bench)
+  // And a quiet run of the same samples in CPU time (pnpm bench --cpu-time), set beside the instruction ratios.
+  const result = await runCli([
+    '--quick', '--json', json, '--report', html, '--instructions-from', instructions.join(','), '--cpu-time-from', bench('cpu-time-quiet')
+  ])
   t.equal(result.code, 0, result.stderr)
   t.ok(result.seconds < 150, `--quick took ${result.seconds.toFixed(1)} s`)
   t.match(result.stdout, /scenario\s+mode\s+variant\s+req\/s/, 'a summary table is printed')
@@ -106,6 +110,14 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
     : Math.round(sessionCeiling.ceilingCommandsPerSecond / sessionCapacity.redisCommandsPerRequest)
   t.ok(expected !== undefined && sessionCapacity?.redisCeilingRps === expected,
     'and the model uses it: the ceiling at the assumed batch over the GETs per request')
+  const depth = session?.redisCommandsPerRead
+  const measuredAt = depth == null ? undefined : Math.max(1, Math.round(depth))
+  t.ok(measuredAt !== undefined && ceiling?.assumedBatch === measuredAt && sessionCapacity?.redisBatch === measuredAt,
+    `the ceiling is measured at the depth the session run's reads arrived in (${String(depth)} commands per read event), not the nearest benchmarked batch`)
+
+  const distant = report.runs.filter((run) => run.scenario === 'store-distance')
+  t.ok(distant.every((run) => run.offeredRate === 500 && run.latency.p999 !== undefined && run.latency.p50 > 0),
+    'store distance: open loop, latencies in microseconds (no median of 0 ms)')
 
   for (const run of report.runs.filter((run) => run.scenario === 'fixed-rate' || run.scenario === 'outage')) {
     t.ok(run.latency.p999 !== undefined && /open loop/.test(run.generator ?? ''),
@@ -135,7 +147,11 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
     const edited = structuredClone(report)
     const session = edited.runs.find((run) => run.scenario === 'throughput' && run.mode === 'session') as ReportRecord['runs'][number]
     session.cpuMicrosPerRequest = 0.5
-    t.match(findings(edited)[1], /^Cheapest per request: session, 0\.5 µs/, 'change a number in the JSON and the sentence follows')
+    t.match(findings(edited).find((sentence) => sentence.startsWith('Cheapest')), /^Cheapest per request: session, 0\.5 µs/,
+      'change a number in the JSON and the sentence follows')
+    t.match(result.stdout, /\n- Instructions are not time: on a quiet run/, 'the quiet CPU-time run is set against the instruction counts')
+    t.match(result.stdout, /Instruction ratios against CPU-time ratios of a quiet run:\nserver +route +× own bare, instructions/)
+    t.match(page, /<h3>Instructions against CPU time<\/h3>/)
   })
   const fanout = report.fanout?.rows ?? []
   const messages = (tracking: string, subscribers: number, write: string) =>
@@ -193,6 +209,15 @@ t.test('--quick measures every mode and scenario, within two and a half minutes,
       legends.some((legend) => legend.labels.includes('session+tracking (fail-closed)')), 'the outage chart draws both session+tracking variants as lines of their own')
     t.ok(await tab.locator('#decide tr').count() >= 6, 'the decision table: a header and a row per mode')
   })
+
+  t.test('--from makes the same summary and page again from the JSON, measuring nothing', async (t) => {
+    const again = join(dir, 'again.html')
+    const remade = await runCli(['--from', json, '--report', again])
+    t.equal(remade.code, 0, remade.stderr)
+    t.equal(remade.stdout, result.stdout, 'the same summary')
+    t.equal(readFileSync(again, 'utf8'), readFileSync(html, 'utf8'), 'the same page')
+    t.ok(remade.seconds < 20, `in ${remade.seconds.toFixed(1)} s: nothing was started`)
+  })
 })
 
 const canLoadTheProfileCore = cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0
@@ -224,4 +249,11 @@ t.test('bad flags are refused with the usage, before anything starts', async (t)
   t.equal(result.code, 2)
   t.match(result.stderr, /unknown scenario: nonsense/)
   t.match(result.stderr, /Usage: pnpm compare/)
+})
+
+t.test('a run of the wrong kind is refused by name, before anything starts', async (t) => {
+  const instructions = fileURLToPath(new URL('../../../docs/bench/instructions-after-run1.json', import.meta.url))
+  const result = await runCli(['--cpu-time-from', instructions])
+  t.not(result.code, 0)
+  t.match(result.stderr, /instructions-after-run1\.json counts instructions, not cpu-time/)
 })

@@ -1,0 +1,18 @@
+import { readFile } from 'node:fs/promises'
+import { Value } from 'typebox/value'
+import { Report, type InstructionRunRecord, type ReportRecord } from '../schema.js'
+
+/**
+ * A report written by `pnpm compare --json`, checked against the schema, with the instruction and CPU-time runs
+ * replaced where new ones are given: the summary and the page can be made again without measuring again.
+ */
+export async function readReport (
+  path: string, replace: { instructions?: InstructionRunRecord[], cpuTime?: InstructionRunRecord } = {}
+): Promise<ReportRecord> {
+  const report = JSON.parse(await readFile(path, 'utf8')) as ReportRecord
+  if (replace.instructions !== undefined) report.instructions = replace.instructions
+  if (replace.cpuTime !== undefined) report.cpuTime = replace.cpuTime
+  const problems = [...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`)
+  if (problems.length > 0) throw new Error(`${path} is not a report of pnpm compare --json: ${problems.slice(0, 5).join('; ')}`)
+  return report
+}
