@@ -1,4 +1,4 @@
-import { ratioPairs, summarize, type RatioPair } from './instructions/summary.js'
+import { ratioPairs, summarize, type FigureSummary, type RatioPair } from './instructions/summary.js'
 import type { InstructionRunRecord, ReportRecord, RunRecord } from './schema.js'
 import { median, significant } from './numbers.js'
 
@@ -108,12 +108,17 @@ export function decisions (report: ReportRecord): Decision[] {
 const sameFigure = (a: { server: string, role?: string, mode: string, variant: string }, b: typeof a) =>
   a.server === b.server && a.role === b.role && a.mode === b.mode && a.variant === b.variant
 
-/** The largest difference between the runs' medians of one figure, as a fraction of their mean. */
-export function instructionAgreement (report: ReportRecord): number | undefined {
+/**
+ * The largest difference between the runs' medians of one figure, as a fraction of their mean: over every figure,
+ * or over those `which` picks (authpair's modes, the figures the decisions quote).
+ */
+export function instructionAgreement (
+  report: ReportRecord, which: (figure: FigureSummary['figure']) => boolean = () => true
+): number | undefined {
   const [first, second] = (report.instructions ?? []).map((run) => summarize(run))
   if (first === undefined || second === undefined) return undefined
   let worst = 0
-  for (const a of first) {
+  for (const a of first.filter(({ figure }) => which(figure))) {
     const b = second.find((other) => sameFigure(other.figure, a.figure))
     if (b === undefined) continue
     worst = Math.max(worst, Math.abs(a.eventLoop - b.eventLoop) / ((a.eventLoop + b.eventLoop) / 2))
@@ -145,7 +150,11 @@ export function instructionFinding (report: ReportRecord): string | undefined {
   const textbook = (mode: string) => figures.find(({ figure }) => figure.server === 'textbook' && figure.mode === mode)
   if (ours.length === 0) return undefined
   const agreement = instructionAgreement(report)
-  const runs = agreement === undefined ? 'one run' : `${report.instructions?.length ?? 0} runs, within ${(agreement * 100).toFixed(1)} % of each other`
+  const modes = instructionAgreement(report, (figure) => figure.server === 'authpair' && figure.mode !== 'ceiling')
+  const percent = (value: number) => `${(value * 100).toFixed(1)} %`
+  const runs = agreement === undefined || modes === undefined
+    ? 'one run'
+    : `${report.instructions?.length ?? 0} runs: the modes' figures within ${percent(modes)} of each other, every figure within ${percent(agreement)}`
   const mode = ({ figure }: (typeof figures)[number]) => figure.mode === 'token' ? `token (${figure.variant})` : figure.mode
   const parts = ours.map((entry) => `${mode(entry)} ${entry.eventLoop.toFixed(0)}k (${(entry.overOwnBare ?? 0).toFixed(2)}× its bare route)`)
   const reference = ['ceiling', 'session', 'token'].map((name) => textbook(name)).filter((entry) => entry !== undefined)

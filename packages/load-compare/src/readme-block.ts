@@ -15,6 +15,9 @@ export function readmeBlock (report: ReportRecord): string {
   const { meta } = report
   const rows = decisions(report).map((row) => `| **${row.pick}** | ${cell(row.when)} | ${cell(row.evidence)} |`)
   const instructions = instructionFinding(report)
+  const untouched = report.instructions === undefined
+    ? ''
+    : ': that moves none of the instruction counts, refusals or outage results above; the lags in ms are this machine\'s'
   return [
     '| pick | when | what the committed run measured |',
     '|---|---|---|',
@@ -23,7 +26,7 @@ export function readmeBlock (report: ReportRecord): string {
     ...instructions === undefined ? [] : [instructions, ''],
     `The run: \`pnpm compare${(meta.settings.repeat ?? 1) > 1 ? ` --repeat ${meta.settings.repeat ?? 1}` : ''}\` on Node ${meta.node.replace(/^v/, '')}, ` +
       `${meta.machine.cores} cores (${meta.machine.cpuModel}), commit ${meta.commit?.slice(0, 7) ?? 'unknown'}, ${meta.startedAt.slice(0, 10)}` +
-      `${report.trust.trustworthy ? '' : `; its timings are marked not trustworthy (the report says why)${report.instructions === undefined ? '' : ', which moves none of the figures above'}`}.`
+      `${report.trust.trustworthy ? '' : `; its timings are marked not trustworthy (the report says why)${untouched}`}.`
   ].join('\n')
 }
 

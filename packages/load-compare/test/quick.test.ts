@@ -257,3 +257,11 @@ t.test('a run of the wrong kind is refused by name, before anything starts', asy
   t.not(result.code, 0)
   t.match(result.stderr, /instructions-after-run1\.json counts instructions, not cpu-time/)
 })
+
+t.test('the committed report is made again from its JSON, as docs/lab.md shows', async (t) => {
+  const page = join(dir, 'committed.html')
+  const result = await runCli(['--from', fileURLToPath(new URL('../../../docs/report.json', import.meta.url)), '--report', page])
+  t.equal(result.code, 0, result.stderr)
+  t.match(result.stdout, /What this run found:\n- Per request, in instructions/)
+  t.match(readFileSync(page, 'utf8'), /<h3>Instructions against CPU time<\/h3>/, 'with the quiet CPU-time run it was made with')
+})
