@@ -1,10 +1,11 @@
 import { cpuTimeFinding, instructionFinding } from './decisions.js'
-import { significant } from './numbers.js'
+import { micros, significant } from './numbers.js'
 import { isReference, revocationLabel, type ReportRecord, type RunRecord } from './schema.js'
 
 /** Rates to three significant figures: the noise of one run supports no more. */
 const fmt = (value: number): string => significant(value)
-const micros = (value: number | null): string => `${(value ?? 0).toFixed(1)} µs`
+/** A run's CPU per request, to the precision its rounds support. */
+const cpu = (run: RunRecord): string => `${micros(run.cpuMicrosPerRequest ?? 0, run.repeats?.cpuMicros)} µs`
 /** Whole milliseconds (closed-loop latencies) as they are; finer ones to 0.1 ms below 10 ms. */
 const ms = (value: number): string => `${Number.isInteger(value) || value >= 10 ? Math.round(value) : value.toFixed(1)} ms`
 /** Open-loop latencies (microseconds measured) to three significant figures. */
@@ -49,9 +50,9 @@ function cheapest (report: ReportRecord): string | undefined {
   const other = session !== undefined && session !== best ? session : priciest
   const ratio = (run: RunRecord) => run.ratioToCeiling === undefined ? '' : ` (${Math.round(run.ratioToCeiling * 100)} % of the bare route)`
   const times = (other.cpuMicrosPerRequest as number) / (best.cpuMicrosPerRequest as number)
-  return `Cheapest per request: ${name(best)}, ${micros(best.cpuMicrosPerRequest)} of profile CPU and ${fmt(best.rps)} req/s${ratio(best)}; ` +
-    `${name(other)} costs ${micros(other.cpuMicrosPerRequest)}, ${times.toFixed(1)}× as much, at ${fmt(other.rps)} req/s${ratio(other)}. ` +
-    `The dearest is ${name(priciest)} at ${micros(priciest.cpuMicrosPerRequest)}.`
+  return `Cheapest per request: ${name(best)}, ${cpu(best)} of profile CPU and ${fmt(best.rps)} req/s${ratio(best)}; ` +
+    `${name(other)} costs ${cpu(other)}, ${times.toFixed(1)}× as much, at ${fmt(other.rps)} req/s${ratio(other)}. ` +
+    `The dearest is ${name(priciest)} at ${cpu(priciest)}.`
 }
 
 function naive (report: ReportRecord): string | undefined {

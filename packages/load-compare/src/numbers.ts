@@ -16,3 +16,11 @@ export function significant (value: number): string {
   const rounded = Number(value.toPrecision(3))
   return digits > 0 ? rounded.toFixed(digits) : rounded.toLocaleString('en-US')
 }
+
+/**
+ * CPU µs per request to the precision its rounds support: to 0.1 µs only when the rounds of `--repeat` agreed
+ * within 1 µs; whole µs otherwise, and for a single round, whose spread is unknown.
+ */
+export function micros (value: number, rounds?: { min: number, max: number }): string {
+  return value.toFixed(rounds !== undefined && rounds.max - rounds.min < 1 ? 1 : 0)
+}

@@ -5,7 +5,7 @@ const keyOf = (run: RunRecord): string => `${run.scenario}|${run.mode}|${run.var
 
 /**
  * The rows of several rounds as one: for each row, the round with the median req/s (the upper of the two
- * middle ones for an even count), with the range of req/s, p50 and p99 over all rounds and how many rounds
+ * middle ones for an even count), with the range of req/s, p50, p99 and CPU µs over all rounds and how many rounds
  * were marked. One round: its rows, unchanged.
  */
 export function mergeRounds (rounds: RunRecord[][]): RunRecord[] {
@@ -17,12 +17,14 @@ export function mergeRounds (rounds: RunRecord[][]): RunRecord[] {
     const chosen = sorted[Math.floor(sorted.length / 2)] as RunRecord
     if (runs.length < 2) return chosen
     const spread = (values: number[]) => ({ min: Math.min(...values), max: Math.max(...values) })
+    const cpu = runs.flatMap((run) => run.cpuMicrosPerRequest === null ? [] : [run.cpuMicrosPerRequest])
     return {
       ...chosen,
       repeats: {
         count: runs.length,
         rps: { min: (sorted[0] as RunRecord).rps, max: (sorted.at(-1) as RunRecord).rps },
         p50: spread(runs.map((run) => run.latency.p50)),
+        ...cpu.length === runs.length ? { cpuMicros: spread(cpu) } : {},
         p99: spread(runs.map((run) => run.latency.p99)),
         flagged: runs.filter((run) => run.warnings.length > 0).length
       }

@@ -71,6 +71,7 @@ export const Run = Type.Object({
     count: Type.Integer({ minimum: 2 }),
     rps: Type.Object({ min: Type.Number(), max: Type.Number() }),
     p50: Type.Optional(Type.Object({ min: Type.Number(), max: Type.Number() })),
+    cpuMicros: Type.Optional(Type.Object({ min: Type.Number(), max: Type.Number() }, { description: 'CPU µs per request over the rounds' })),
     p99: Type.Object({ min: Type.Number(), max: Type.Number() }),
     flagged: Type.Integer({ minimum: 0, description: 'repeats that had warnings' })
   }, { description: 'with --repeat N: this row is the repeat with the median rps; the ranges span all N' }))

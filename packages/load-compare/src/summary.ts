@@ -1,6 +1,6 @@
 import { CPU_TIME_HEADER, cpuTimeRows, decisions, INSTRUCTION_HEADER, instructionRows, type Decision } from './decisions.js'
 import { findings, timedFindings } from './findings.js'
-import { significant } from './numbers.js'
+import { micros, significant } from './numbers.js'
 import { revocationLabel, revocationLagText, type CapacityRecord, type FanoutRecord, type ReportRecord, type RunRecord } from './schema.js'
 import { formatTable } from './table.js'
 
@@ -22,7 +22,8 @@ export function summaryRow (run: RunRecord): string[] {
     run.scenario, run.mode, run.variant, `${significant(run.rps)}${range}`, num(run.ratioToCeiling, 2), num(run.ratioToTextbookBare, 2),
     ...[run.latency.p50, run.latency.p99, run.latency.p999, run.latency.max].map((value) => latency(run, value)),
     String(run.errors), String(run.non2xx),
-    sig(run.cpuMicrosPerRequest), num(run.redisCommandsPerRequest, 2), String(run.credentialBytes),
+    run.cpuMicrosPerRequest === null ? '–' : micros(run.cpuMicrosPerRequest, run.repeats?.cpuMicros),
+    num(run.redisCommandsPerRequest, 2), String(run.credentialBytes),
     run.warnings.length === 0 ? 'ok' : `! ${run.warnings.length}`
   ]
 }
@@ -118,7 +119,7 @@ export const CAPACITY_HEADER = [
 
 export function capacityRows (capacity: CapacityRecord): string[][] {
   return capacity.modes.map((mode) => [
-    mode.mode, mode.variant, sig(mode.cpuMicrosPerRequest), num(mode.redisCommandsPerRequest, 2),
+    mode.mode, mode.variant, micros(mode.cpuMicrosPerRequest), num(mode.redisCommandsPerRequest, 2),
     sig(mode.perInstanceRps),
     num(mode.redisCommandsPerRead, 1), mode.redisBatch == null ? '–' : String(mode.redisBatch),
     mode.redisCeilingRps === null ? 'no Redis work' : sig(mode.redisCeilingRps), sig(mode.redisCeilingFromCpuRps)

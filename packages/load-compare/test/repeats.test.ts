@@ -1,5 +1,7 @@
 import t from 'tap'
+import { micros } from '../src/numbers.js'
 import { mergeRevocations, mergeRounds } from '../src/repeats.js'
+import { summaryRow } from '../src/summary.js'
 import type { RevocationRecord, RunRecord } from '../src/schema.js'
 
 const run = (rps: number, p99: number, warnings: string[] = [], p50 = 5): RunRecord => ({
@@ -26,9 +28,14 @@ t.test('--repeat: each row is the median round, with the range over all rounds',
   t.equal(row.rps, 10_000, 'the round with the median req/s, whole (its CPU and latencies belong to it)')
   t.equal(row.cpuMicrosPerRequest, 100)
   t.same(row.repeats, {
-    count: 3, rps: { min: 9000, max: 12_000 }, p50: { min: 4, max: 6 }, p99: { min: 9, max: 14 }, flagged: 1
+    count: 3,
+    rps: { min: 9000, max: 12_000 },
+    p50: { min: 4, max: 6 },
+    cpuMicros: { min: 1e6 / 12_000, max: 1e6 / 9000 },
+    p99: { min: 9, max: 14 },
+    flagged: 1
   },
-  'req/s, p50 and p99 ranges over the rounds')
+  'req/s, p50, CPU µs and p99 ranges over the rounds')
 })
 
 t.test('one round is left as it is', async (t) => {
@@ -53,4 +60,12 @@ t.test('rows of one mode with another cause or fault stay rows of their own', as
   const merged = mergeRevocations([[healthy, quiet, changed], [healthy, quiet, changed]])
   t.same(merged.map((entry) => [entry.lagMs, entry.samplesMs]), [[2, [2, 2]], [1500, [1500, 1500]], [3, [3, 3]]],
     'a silent connection\'s lag is not averaged into the healthy one')
+})
+
+t.test('CPU µs to 0.1 only where the rounds agree within 1 µs', async (t) => {
+  t.equal(micros(52.74, { min: 52.3, max: 53.1 }), '52.7')
+  t.equal(micros(52.74, { min: 48.2, max: 57.9 }), '53', 'rounds 10 µs apart support whole µs at best')
+  t.equal(micros(52.74), '53', 'one round: no spread known')
+  const [spread] = mergeRounds([[run(9000, 14)], [run(12_000, 9)], [run(10_000, 11)]])
+  t.equal(summaryRow(spread as RunRecord)[12], '100', 'the summary table: 83–111 µs over the rounds, so whole µs')
 })
