@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
-import { Value } from 'typebox/value'
 import { capacityModel, measuredBatches } from './capacity.js'
 import { Harness, type ModeSpec, type Settings } from './harness.js'
 import { oneLinePerMode, throughputModes } from './modes.js'
 import type { Arrivals } from './open-loop.js'
 import { mergeRevocations, mergeRounds } from './repeats.js'
 import {
-  Report, type InstructionRunRecord, type ModelCheckRecord, type RedisCeilingRecord, type ReportRecord,
+  Report, schemaProblems, type InstructionRunRecord, type ModelCheckRecord, type RedisCeilingRecord, type ReportRecord,
   type RevocationRecord, type RunRecord
 } from './schema.js'
 import { fanout, type FanoutPlan } from './scenarios/fanout.js'
@@ -212,7 +211,7 @@ export async function compare (options: CompareOptions): Promise<ReportRecord> {
     ...options.cpuTime === undefined ? {} : { cpuTime: options.cpuTime },
     skipped
   }
-  const problems = [...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`)
+  const problems = schemaProblems(Report, report)
   if (problems.length > 0) throw new Error(`report does not match its schema: ${problems.join('; ')}`)
   return report
 }

@@ -1,4 +1,4 @@
-import { ratioPairs, summarize, type FigureSummary, type RatioPair } from './instructions/summary.js'
+import { ratioPairs, sameRoute, summarize, type FigureSummary, type RatioPair } from './instructions/summary.js'
 import type { InstructionRunRecord, ReportRecord, RunRecord } from './schema.js'
 import { median, significant } from './numbers.js'
 
@@ -105,9 +105,6 @@ export function decisions (report: ReportRecord): Decision[] {
   })
 }
 
-const sameFigure = (a: { server: string, role?: string, mode: string, variant: string }, b: typeof a) =>
-  a.server === b.server && a.role === b.role && a.mode === b.mode && a.variant === b.variant
-
 /**
  * The largest difference between the runs' medians of one figure, as a fraction of their mean: over every figure,
  * or over those `which` picks (authpair's modes, the figures the decisions quote).
@@ -119,7 +116,7 @@ export function instructionAgreement (
   if (first === undefined || second === undefined) return undefined
   let worst = 0
   for (const a of first.filter(({ figure }) => which(figure))) {
-    const b = second.find((other) => sameFigure(other.figure, a.figure))
+    const b = second.find((other) => sameRoute(other.figure, a.figure))
     if (b === undefined) continue
     worst = Math.max(worst, Math.abs(a.eventLoop - b.eventLoop) / ((a.eventLoop + b.eventLoop) / 2))
   }
@@ -135,7 +132,7 @@ export function instructionRows (report: ReportRecord): string[][] {
     figure.role === undefined ? figure.server : `${figure.server} (${figure.role})`,
     `${figure.mode}, ${figure.variant}`,
     eventLoop.toFixed(0),
-    second?.find((other) => sameFigure(other.figure, figure))?.eventLoop.toFixed(0) ?? '–',
+    second?.find((other) => sameRoute(other.figure, figure))?.eventLoop.toFixed(0) ?? '–',
     overOwnBare === undefined ? '–' : overOwnBare.toFixed(2),
     overTextbookBare === undefined ? '–' : overTextbookBare.toFixed(2)
   ])

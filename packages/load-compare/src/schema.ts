@@ -1,4 +1,5 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
+import { Value } from 'typebox/value'
 
 /*
  * The JSON that `--json FILE` writes. Every number is measured unless its name or description says
@@ -289,3 +290,7 @@ export type ModelCheckRecord = Static<typeof ModelCheck>
 export type TrustRecord = Static<typeof Trust>
 export type FanoutRecord = Static<typeof Fanout>
 export type InstructionRunRecord = Static<typeof InstructionRunSchema>
+
+/** What keeps `value` from matching `schema`, one line per problem (none: it matches). */
+export const schemaProblems = (schema: TSchema, value: unknown): string[] =>
+  [...Value.Errors(schema, value)].map((error) => `${error.instancePath} ${error.message}`)

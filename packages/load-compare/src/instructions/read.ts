@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { Value } from 'typebox/value'
-import { InstructionRunSchema, type InstructionRunRecord } from '../schema.js'
+import { InstructionRunSchema, schemaProblems, type InstructionRunRecord } from '../schema.js'
 
 /**
  * Runs of `pnpm bench --instructions --json` (or `--cpu-time`, when `expected` says so), checked against the
@@ -22,7 +21,7 @@ export async function readInstructionRuns (
       figures,
       restarts
     }
-    const problems = [...Value.Errors(InstructionRunSchema, run)].map((error) => `${error.instancePath} ${error.message}`)
+    const problems = schemaProblems(InstructionRunSchema, run)
     if (problems.length > 0) throw new Error(`${path} is not a run of pnpm bench --instructions --json: ${problems.join('; ')}`)
     if ((run.unit ?? 'instructions') !== expected) throw new Error(`${path} counts ${run.unit ?? 'instructions'}, not ${expected}`)
     runs.push(run)

@@ -65,7 +65,9 @@ export function ratioPairs (instructions: RunLike, cpuTime: RunLike): RatioPair[
   })
 }
 
-const sameRoute = (a: FigureLike, b: FigureLike) => sameProcess(a, b) && a.mode === b.mode && a.variant === b.variant
+/** The same route of the same process, in two runs. */
+export const sameRoute = (a: FigureLike, b: FigureLike): boolean =>
+  sameProcess(a, b) && a.mode === b.mode && a.variant === b.variant
 
 /** The run as a terminal table: thousands of instructions (or µs of CPU) per request, per round, and the two ratios. */
 export function formatInstructionTable (run: InstructionRun): string {

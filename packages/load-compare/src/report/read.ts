@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { Value } from 'typebox/value'
-import { Report, type InstructionRunRecord, type ReportRecord } from '../schema.js'
+import { Report, schemaProblems, type InstructionRunRecord, type ReportRecord } from '../schema.js'
 
 /**
  * A report written by `pnpm compare --json`, checked against the schema, with the instruction and CPU-time runs
@@ -12,7 +11,7 @@ export async function readReport (
   const report = JSON.parse(await readFile(path, 'utf8')) as ReportRecord
   if (replace.instructions !== undefined) report.instructions = replace.instructions
   if (replace.cpuTime !== undefined) report.cpuTime = replace.cpuTime
-  const problems = [...Value.Errors(Report, report)].map((error) => `${error.instancePath} ${error.message}`)
+  const problems = schemaProblems(Report, report)
   if (problems.length > 0) throw new Error(`${path} is not a report of pnpm compare --json: ${problems.slice(0, 5).join('; ')}`)
   return report
 }
