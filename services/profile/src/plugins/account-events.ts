@@ -38,13 +38,17 @@ export const accountEventsPlugin = fp<AccountEventsOptions>(async (fastify, { po
     }
   })
 
-  // Read at scrape time. Redis down: the gauges keep their last value.
+  // Read at scrape time, once: prom-client collects both gauges together, and they share the read in flight.
+  // Redis down: the gauges keep their last value.
+  let reading: Promise<Backlog | null> | undefined
+  const backlog = async () =>
+    await (reading ??= consumer.backlog().catch(() => null).finally(() => { reading = undefined }))
   const backlogGauge = (name: string, help: string, value: (backlog: Backlog) => number) => new Gauge({
     name,
     help,
     registers: [fastify.metrics],
     async collect () {
-      const now = await consumer.backlog().catch(() => null)
+      const now = await backlog()
       if (now !== null) this.set(value(now))
     }
   })
