@@ -1,6 +1,6 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { freePort, parseSetCookies, sessionCookieOf } from '@authpair/testing'
+import { freePort, parseSetCookies, sessionCookieOf, tamper } from '@authpair/testing'
 // eslint-disable-next-line import-x/no-relative-packages -- a script of the repository root, not a package
 import { startGateway } from '../scripts/dev-gateway.mjs'
 import { me, PASSWORD, post, registerUser, startSystem, tokens, type System } from './helpers.js'
@@ -62,7 +62,7 @@ t.test('a device cookie spares the owner when guesses from elsewhere lock the ac
   const otherAccount = await registerUser(system)
   const elsewhere = await post(`${system.auth}/v1/sessions`, { email: otherAccount, password: 'wrong password!!' }, { cookie: did })
   t.equal(elsewhere.status, 401, 'the cookie is for its own account only: elsewhere it is an anonymous attempt')
-  const forged = `did=${(device?.value ?? '').slice(0, -3)}abc`
+  const forged = `did=${tamper(device?.value ?? '', -3)}`
   const withForged = await post(`${system.auth}/v1/sessions`, { email, password: PASSWORD }, { cookie: forged })
   t.equal(withForged.status, 429, 'a tampered device cookie is no device cookie')
 })

@@ -125,6 +125,16 @@ export function parseSetCookies (
   }
   return cookies
 }
+/**
+ * `text` with the character at `at` (negative counts from the end) replaced by a different one, so the
+ * result is never the input. Tamper with a significant character: the last of an unpadded base64 string
+ * may carry padding bits only, and a decoder ignores those.
+ */
+export function tamper (text: string, at: number): string {
+  const index = at < 0 ? text.length + at : at
+  const replacement = text[index] === 'A' ? 'B' : 'A'
+  return `${text.slice(0, index)}${replacement}${text.slice(index + 1)}`
+}
 export { FaultProxy, type Fault, type ProxiedConnection } from './fault-proxy.js'
 export { LatencyProxy } from './latency-proxy.js'
 export { OwnRedisCluster, OwnSentinelGroup } from './topologies.js'
