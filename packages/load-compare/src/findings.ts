@@ -1,6 +1,6 @@
 import { cpuTimeFinding, instructionFinding } from './decisions.js'
 import { micros, significant } from './numbers.js'
-import { isReference, revocationLabel, type ReportRecord, type RunRecord } from './schema.js'
+import { isReference, revocationLabel, saturated, type ReportRecord, type RunRecord } from './schema.js'
 
 /** Rates to three significant figures: the noise of one run supports no more. */
 const fmt = (value: number): string => significant(value)
@@ -143,7 +143,7 @@ function redisLimit (report: ReportRecord): string | undefined {
     ? 'projected from Redis CPU per command in the busy throughput run: no ceiling was measured'
     : `measured: ${fmt(row.ceilingCommandsPerSecond)} session GETs/s at batches of ${row.batch}` +
       (measured?.measuredBatch == null ? '' : `, the depth the session run's reads arrived in (${measured.measuredBatch} commands per read event)`) +
-      (row.saturated ? '' : ', extrapolated: the client was the limit')
+      (saturated(row) ? '' : ', extrapolated: the client was the limit')
   const modes = limited.map((mode) => `${mode.mode} at about ${fmt(mode.redisCeilingRps as number)} req/s ` +
     `(${((mode.redisCeilingRps as number) / mode.perInstanceRps).toFixed(0)} profile instances' worth)`)
   const fanout = report.fanout

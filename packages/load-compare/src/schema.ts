@@ -104,6 +104,12 @@ export const revocationLabel = (entry: { mode: string, fault?: string, cause?: s
 export const revocationLagText = (entry: { lagMs: number | null, fault?: string }): string =>
   entry.lagMs !== null ? `${entry.lagMs} ms` : entry.fault === undefined ? 'until exp' : 'past the bound'
 
+/**
+ * A ceiling row is a measured ceiling when Redis used 90 % or more of its core, as the table shows the share
+ * (whole percent); below that the client was the limit and the ceiling is extrapolated.
+ */
+export const saturated = (row: { redisCpuShare: number }): boolean => Math.round(row.redisCpuShare * 100) >= 90
+
 export const RedisCeiling = Type.Object({
   assumedBatch: nullable(Type.Number(), 'the batch the session mode\'s ceiling is taken at: the measured commands per Redis read event of the session throughput run, rounded (the ceiling is measured at that batch too)'),
   measuredBatch: nullable(Type.Number(), 'measured: Redis commands per read event during the session throughput run (what auto-pipelining batched)'),
@@ -113,8 +119,7 @@ export const RedisCeiling = Type.Object({
     connections: Type.Integer({ minimum: 1 }),
     commandsPerSecond: Type.Number({ description: 'measured' }),
     redisCpuShare: Type.Number({ description: 'measured: Redis CPU over wall time during the run (1 = its whole core)' }),
-    ceilingCommandsPerSecond: Type.Number({ description: 'commandsPerSecond / redisCpuShare: measured when saturated, extrapolated when not' }),
-    saturated: Type.Boolean({ description: 'Redis used ≥ 90 % of its core: the figure is a measured ceiling, not an extrapolation' })
+    ceilingCommandsPerSecond: Type.Number({ description: 'commandsPerSecond / redisCpuShare: measured when Redis was saturated (≥ 90 % of its core), extrapolated when not' })
   }), { description: 'a Redis pinned to one core, driven by redis-benchmark from the other' })
 })
 

@@ -1,7 +1,7 @@
 import { CPU_TIME_HEADER, cpuTimeRows, decisions, INSTRUCTION_HEADER, instructionRows, type Decision } from './decisions.js'
 import { findings, timedFindings } from './findings.js'
 import { micros, significant } from './numbers.js'
-import { revocationLabel, revocationLagText, type CapacityRecord, type FanoutRecord, type ReportRecord, type RunRecord } from './schema.js'
+import { revocationLabel, revocationLagText, saturated, type CapacityRecord, type FanoutRecord, type ReportRecord, type RunRecord } from './schema.js'
 import { formatTable } from './table.js'
 
 export const SUMMARY_HEADER = [
@@ -131,7 +131,7 @@ export const CEILING_HEADER = ['command', 'batch', 'connections', 'commands/s', 
 export function ceilingRows (capacity: CapacityRecord): string[][] {
   return (capacity.redisCeiling?.measured ?? []).map((row) => [
     row.command, String(row.batch), String(row.connections), significant(row.commandsPerSecond),
-    `${Math.round(row.redisCpuShare * 100)} %`, significant(row.ceilingCommandsPerSecond), row.saturated ? 'yes' : 'no (extrapolated)'
+    `${Math.round(row.redisCpuShare * 100)} %`, significant(row.ceilingCommandsPerSecond), saturated(row) ? 'yes' : 'no (extrapolated)'
   ])
 }
 

@@ -1,7 +1,9 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { capacityModel, measuredBatches } from '../src/capacity.js'
 import { findings } from '../src/findings.js'
-import type { RedisCeilingRecord, ReportRecord, RunRecord } from '../src/schema.js'
+import type { CapacityRecord, RedisCeilingRecord, ReportRecord, RunRecord } from '../src/schema.js'
+import { CEILING_HEADER, ceilingRows } from '../src/summary.js'
 
 const run = (fields: Partial<RunRecord> & Pick<RunRecord, 'scenario' | 'mode' | 'variant'>): RunRecord => ({
   requests: 10_000,
@@ -31,8 +33,7 @@ const ceilingRow = (command: string, batch: number, ceiling: number): RedisCeili
     connections: 50,
     commandsPerSecond: ceiling,
     redisCpuShare: 1,
-    ceilingCommandsPerSecond: ceiling,
-    saturated: true
+    ceilingCommandsPerSecond: ceiling
   })
 
 t.test('the Redis ceiling is measured at the depths the reading modes\' requests arrived in', async (t) => {
@@ -105,4 +106,16 @@ t.test('store distance: without repeats, no "nothing": the change as measured', 
   const sentence = distanceFinding([distanceRow('token', 0, 0.3), distanceRow('token', 5, 0.31)])
   t.match(sentence, /token 0\.00200 ms of median latency \(p50 0\.300 ms → 0\.310 ms\)/)
   t.notMatch(sentence, /nothing/)
+})
+
+t.test('the ceiling table calls a row saturated exactly when the Redis CPU it shows is 90 % or more', async (t) => {
+  const committed = JSON.parse(readFileSync(new URL('../../../docs/report.json', import.meta.url), 'utf8')) as ReportRecord
+  const capacity = committed.capacity as CapacityRecord
+  const rows = ceilingRows(capacity)
+  t.ok(rows.length > 0, 'the committed report measured the ceiling')
+  const share = CEILING_HEADER.indexOf('Redis CPU')
+  const saturated = CEILING_HEADER.indexOf('saturated')
+  for (const row of rows) {
+    t.equal(row[saturated] === 'yes', parseInt(row[share] ?? '', 10) >= 90, `${row[0] ?? ''} at batches of ${row[1] ?? ''}: ${row[share] ?? ''}`)
+  }
 })
