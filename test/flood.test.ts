@@ -57,18 +57,17 @@ t.test('a flood of 200 registrations and wrong logins cannot starve the account 
   const overloaded = answers.filter((answer) => answer.status === 503)
   t.ok(overloaded.length > 0, `the gate turned work away (${overloaded.length} × 503 overloaded) rather than queueing it`)
   t.ok(overloaded.every((answer) => Number(answer.retryAfter) >= 1), 'every 503 says when to come back')
-  const times503 = overloaded.map((answer) => answer.ms).sort((a, b) => a - b)
-  const median503 = times503[Math.floor(times503.length / 2)] ?? 0
-  const slowest503 = times503[times503.length - 1] ?? 0
-  const slowestHashed = Math.max(...answers.filter((answer) => answer.status !== 503).map((answer) => answer.ms))
+  // Every flood request started at once, so the time each took is also when it was answered.
+  const slowest503 = Math.max(...overloaded.map((answer) => answer.ms))
+  const slowestHashed = Math.max(...answers.filter((answer) => [201, 401].includes(answer.status)).map((answer) => answer.ms))
   // Not starved: in 1.5 s, or, where the suite's other files slow every clock, still ahead of the flood's
   // last hashed request (a starved owner would come after all of them; it started 150 ms after them).
   t.ok(ownerMs <= 1500 || ownerMs + 150 < slowestHashed,
     `the owner was served during the flood, not after it: ${ownerMs.toFixed(0)} ms (flood's slowest hashed ${slowestHashed.toFixed(0)} ms)`)
-  // A 503 waits for no hash, only for its turn on an event loop that 200 requests reach at once (and, in
-  // the suite, for the CPU the other test files use meanwhile).
-  t.ok(median503 <= 1000 && slowest503 <= 3000,
-    `503s are answered at once, not behind the flood: median ${median503.toFixed(0)} ms, slowest ${slowest503.toFixed(0)} ms`)
+  // A 503 is given when the hashing gate and its queue are full, and at once: before the work that filled them
+  // is done. Compared with the flood's own hashes, not with a clock, which the suite's other files slow.
+  t.ok(slowest503 < slowestHashed,
+    `every 503 came while the flood was still hashing: the last at ${slowest503.toFixed(0)} ms, the last hash at ${slowestHashed.toFixed(0)} ms`)
   t.ok(slowestHashed < 5000, `no request waited long behind the flood: slowest ${slowestHashed.toFixed(0)} ms`)
 })
 
