@@ -59,7 +59,8 @@ t.test('a flood of 200 registrations and wrong logins cannot starve the account 
   t.ok(overloaded.every((answer) => Number(answer.retryAfter) >= 1), 'every 503 says when to come back')
   // Every flood request started at once, so the time each took is also when it was answered.
   const slowest503 = Math.max(...overloaded.map((answer) => answer.ms))
-  const slowestHashed = Math.max(...answers.filter((answer) => [201, 401].includes(answer.status)).map((answer) => answer.ms))
+  const hashed = answers.filter((answer) => [201, 401].includes(answer.status))
+  const slowestHashed = Math.max(...hashed.map((answer) => answer.ms))
   // Not starved: in 1.5 s, or, where the suite's other files slow every clock, still ahead of the flood's
   // last hashed request (a starved owner would come after all of them; it started 150 ms after them).
   t.ok(ownerMs <= 1500 || ownerMs + 150 < slowestHashed,
