@@ -135,6 +135,7 @@ export function tamper (text: string, at: number): string {
   const replacement = text[index] === 'A' ? 'B' : 'A'
   return `${text.slice(0, index)}${replacement}${text.slice(index + 1)}`
 }
+
 export { FaultProxy, type Fault, type ProxiedConnection } from './fault-proxy.js'
 export { LatencyProxy } from './latency-proxy.js'
 export { OwnRedisCluster, OwnSentinelGroup } from './topologies.js'
