@@ -69,7 +69,8 @@ t.test('a flood of 200 registrations and wrong logins cannot starve the account 
   // is done. Compared with the flood's own hashes, not with a clock, which the suite's other files slow.
   t.ok(slowest503 < slowestHashed,
     `every 503 came while the flood was still hashing: the last at ${slowest503.toFixed(0)} ms, the last hash at ${slowestHashed.toFixed(0)} ms`)
-  t.ok(slowestHashed < 5000, `no request waited long behind the flood: slowest ${slowestHashed.toFixed(0)} ms`)
+  const slowestAnswered = Math.max(...answers.filter((answer) => answer.status !== 503).map((answer) => answer.ms))
+  t.ok(slowestAnswered < 5000, `no request waited long behind the flood: slowest ${slowestAnswered.toFixed(0)} ms`)
 })
 
 t.test('retries after a 503 overloaded do not count as failed logins', async (t) => {

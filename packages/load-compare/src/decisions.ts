@@ -202,6 +202,6 @@ export function cpuTimeFinding (report: ReportRecord): string | undefined {
     (order('instructions') === order('cpuTime')
       ? `authpair's modes come in the same order by both: ${order('instructions')}.`
       : `authpair's modes by instructions: ${order('instructions')}; by CPU time: ${order('cpuTime')}. The rounds of one route ` +
-        `spread by a median ${percent(spread).replace('+', '')} in CPU time even on that run, so modes closer than that are not ordered by it; ` +
+        `spread by a median ${Math.round(spread * 100)} % in CPU time even on that run, so modes closer than that are not ordered by it; ` +
         'the instruction order is the one that reproduces.')
 }
